@@ -1,0 +1,47 @@
+# COPD Fuel backend. `make dev` runs the whole system locally; `make test` runs
+# every test. Both install what they need first (npm ci, Go modules).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+FUNCTIONS := $(notdir $(wildcard functions/*))
+GO_MODULES := pkg $(addprefix functions/,$(FUNCTIONS)) $(if $(wildcard scripts/go.mod),scripts) $(if $(wildcard cdk/go.mod),cdk)
+# Lambda build: provided.al2023 on arm64, binary named bootstrap (DESIGN.md section 8).
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags='-s -w'
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: deps
+deps: node_modules/.package-lock.json ## Install the pinned npm packages and Go modules.
+	@for m in $(GO_MODULES); do (cd $$m && go mod download); done
+
+.PHONY: build
+build: ## Build every function for Lambda (linux/arm64) as build/<fn>/bootstrap.
+	@for f in $(FUNCTIONS); do \
+	  (cd functions/$$f && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(LAMBDA_FLAGS) -o ../../build/$$f/bootstrap .); \
+	done
+	@echo "built $(words $(FUNCTIONS)) functions into build/"
+
+.PHONY: build-local
+build-local: ## Build every function for this machine as .local/bin/<fn>/bootstrap (used by make dev and tests).
+	@for f in $(FUNCTIONS); do \
+	  (cd functions/$$f && CGO_ENABLED=0 go build $(LAMBDA_FLAGS) -o ../../.local/bin/$$f/bootstrap .); \
+	done
+
+.PHONY: vet
+vet: ## go vet and gofmt over every module.
+	@test -z "$$(gofmt -l $(GO_MODULES))" || { echo "gofmt needed:"; gofmt -l $(GO_MODULES); exit 1; }
+	@for m in $(GO_MODULES); do (cd $$m && go vet ./...); done
+
+.PHONY: test
+test: deps vet build-local ## Run every test: vet, unit, integration against the stand-ins.
+	@for m in $(GO_MODULES); do (cd $$m && go test -count=1 ./...); done
+	@echo "GOWORK=off build of every function:"; for f in $(FUNCTIONS); do (cd functions/$$f && GOWORK=off go build -o /dev/null .); done
