@@ -55,6 +55,9 @@ type Response struct {
 	Status  int // 200 if zero
 	Body    any // encoded as JSON; nil gives an empty body
 	Headers map[string]string
+	// LogAttrs are added to the request's one log line; only allow-listed
+	// keys (philog.Allowed) survive.
+	LogAttrs []any
 }
 
 // OK answers 200 with body as JSON.
@@ -130,11 +133,15 @@ func (a *Adapter) Wrap(fn string, h HandlerFunc) func(context.Context, events.AP
 		}()
 
 		var out Response
+		defer func() { log = log.With(out.LogAttrs...) }()
 		caller, out, err = a.serve(ctx, routes, ev, h)
+		if err == nil {
+			resp, err = a.response(out)
+		}
 		if err != nil {
 			return a.errorResponse(err, reqID), nil
 		}
-		return a.response(out)
+		return resp, nil
 	}
 }
 
@@ -234,6 +241,9 @@ func DecodeJSON(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errs.E(errs.Invalid, CodeBodyRequired, "a JSON body is required")
 	}
+	if err := CheckDuplicateKeys(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -312,7 +322,7 @@ func (a *Adapter) response(out Response) (events.APIGatewayProxyResponse, error)
 	if out.Body != nil {
 		b, err := json.Marshal(out.Body)
 		if err != nil {
-			return a.errorResponse(errs.Wrap(errs.Internal, "internal", "internal error", err), ""), nil
+			return events.APIGatewayProxyResponse{}, errs.Wrap(errs.Internal, "internal", "internal error", err)
 		}
 		body = string(b)
 	}

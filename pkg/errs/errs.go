@@ -15,16 +15,16 @@ import (
 type Kind int
 
 const (
-	Internal        Kind = iota // a bug or an unexpected failure: 500
-	Invalid                     // the request is malformed or breaks a rule: 400
-	Unauthenticated             // no or unusable identity: 401
-	Forbidden                   // identity is fine, the role may not do this: 403
-	NotFound                    // no such thing, or the caller may not know it exists: 404
-	Conflict                    // a conditional write lost, or a state does not allow it: 409
-	TooLarge                    // body or batch over a documented limit: 413
-	UnsupportedMedia            // the body is not JSON: 415
-	RateLimited                 // too many attempts: 429
-	Unavailable                 // a dependency is throttling or down; retry later: 503
+	Internal         Kind = iota // a bug or an unexpected failure: 500
+	Invalid                      // the request is malformed or breaks a rule: 400
+	Unauthenticated              // no or unusable identity: 401
+	Forbidden                    // identity is fine, the role may not do this: 403
+	NotFound                     // no such thing, or the caller may not know it exists: 404
+	Conflict                     // a conditional write lost, or a state does not allow it: 409
+	TooLarge                     // body or batch over a documented limit: 413
+	UnsupportedMedia             // the body is not JSON: 415
+	RateLimited                  // too many attempts: 429
+	Unavailable                  // a dependency is throttling or down; retry later: 503
 )
 
 var kindNames = [...]string{"internal", "invalid", "unauthenticated", "forbidden", "not_found", "conflict", "too_large", "unsupported_media", "rate_limited", "unavailable"}

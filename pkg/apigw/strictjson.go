@@ -1,0 +1,80 @@
+package apigw
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/copdfuel/backend/pkg/errs"
+)
+
+// CodeDuplicateKey is the error code for a JSON object with a key twice.
+const CodeDuplicateKey = "duplicate_key"
+
+// CheckDuplicateKeys rejects JSON in which one object has the same key twice.
+// encoding/json silently keeps the last value, so {"level":97,"level":80}
+// would store a reading the phone may not have meant: ambiguity is an error.
+// Malformed JSON passes here and is reported by the decoder.
+func CheckDuplicateKeys(data []byte) error {
+	if key, ok := duplicateKey(data); ok {
+		return errs.E(errs.Invalid, CodeDuplicateKey, "duplicate key "+quote(key)+" in a JSON object")
+	}
+	return nil
+}
+
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+type frame struct {
+	object    bool
+	expectKey bool
+	keys      map[string]struct{}
+}
+
+func duplicateKey(data []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var stack []*frame
+	consumed := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].expectKey = true
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				consumed()
+				stack = append(stack, &frame{object: true, expectKey: true, keys: map[string]struct{}{}})
+			case '[':
+				consumed()
+				stack = append(stack, &frame{})
+			default:
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
+				}
+			}
+		case string:
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expectKey {
+				top := stack[n-1]
+				if _, dup := top.keys[t]; dup {
+					return t, true
+				}
+				top.keys[t] = struct{}{}
+				top.expectKey = false
+				continue
+			}
+			consumed()
+		default:
+			consumed()
+		}
+	}
+}
