@@ -45,3 +45,15 @@ vet: ## go vet and gofmt over every module.
 test: deps vet build-local ## Run every test: vet, unit, integration against the stand-ins.
 	@for m in $(GO_MODULES); do (cd $$m && go test -count=1 ./...); done
 	@echo "GOWORK=off build of every function:"; for f in $(FUNCTIONS); do (cd functions/$$f && GOWORK=off go build -o /dev/null .); done
+
+.PHONY: dev
+dev: deps build-local ## Run the whole system on 127.0.0.1 with demo data (docs/local-stack.md); Ctrl-C stops it.
+	@cd scripts && go run ./cmd/devstack
+
+.PHONY: dev-reset
+dev-reset: ## Delete the local stack's state (.local/ except built binaries).
+	rm -rf .local/dynamodb .local/cognito .local/logs .local/dev.json
+
+.PHONY: test-integration
+test-integration: deps build-local ## Integration tests of the local stack (gateway, Lambda emulator, Cognito, end to end).
+	@cd scripts && go test -count=1 ./...

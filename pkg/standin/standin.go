@@ -6,6 +6,7 @@ package standin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -147,4 +148,99 @@ func start(ctx context.Context, cmd *exec.Cmd, port int, readyPath string, logw 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// CognitoOptions configure CognitoLocal.
+type CognitoOptions struct {
+	// Port to listen on; 0 picks a free one.
+	Port int
+	// Dir is the state folder: cognito-local keeps its pools and users under
+	// Dir/.cognito/db and reads Dir/.cognito/config.json. Required.
+	Dir string
+	// LambdaEndpoint is the base URL of a Lambda Invoke API (the local Lambda
+	// emulator) that cognito-local calls for triggers; empty means no triggers.
+	LambdaEndpoint string
+	// Triggers maps a Cognito trigger (e.g. PostConfirmation) to the function
+	// name cognito-local invokes for it.
+	Triggers map[string]string
+	// Code is the confirmation code cognito-local accepts for every user
+	// (real Cognito emails a random one). Default 123456.
+	Code string
+	// Log receives the process's output; nil discards it.
+	Log io.Writer
+}
+
+// cognitoConfig is cognito-local's .cognito/config.json (the parts we set).
+type cognitoConfig struct {
+	LambdaClient     cognitoLambdaClient `json:"LambdaClient"`
+	TriggerFunctions map[string]string   `json:"TriggerFunctions"`
+	UserPoolDefaults map[string]any      `json:"UserPoolDefaults"`
+}
+
+type cognitoLambdaClient struct {
+	Endpoint    string            `json:"endpoint,omitempty"`
+	Region      string            `json:"region"`
+	Credentials map[string]string `json:"credentials"`
+	MaxRetries  int               `json:"maxRetries"`
+}
+
+// CognitoLocal writes cognito-local's config into o.Dir/.cognito, starts
+// cognito-local there and waits until GET /health answers. The config is
+// rewritten on every start (so a new Lambda endpoint or port takes effect);
+// pools and users under .cognito/db are kept.
+func CognitoLocal(ctx context.Context, o CognitoOptions) (*Process, error) {
+	if o.Dir == "" {
+		return nil, errors.New("standin: CognitoOptions.Dir is required")
+	}
+	nm, err := NodeModules()
+	if err != nil {
+		return nil, err
+	}
+	if o.Port == 0 {
+		if o.Port, err = FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	if o.Code == "" {
+		o.Code = "123456"
+	}
+	cfgDir := filepath.Join(o.Dir, ".cognito")
+	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
+		return nil, err
+	}
+	triggers := o.Triggers
+	if triggers == nil {
+		triggers = map[string]string{}
+	}
+	cfg := cognitoConfig{
+		LambdaClient: cognitoLambdaClient{
+			Endpoint: o.LambdaEndpoint,
+			Region:   "us-east-1",
+			// Dummy credentials: the local Invoke API does not check signatures.
+			Credentials: map[string]string{"accessKeyId": "local", "secretAccessKey": "local"},
+			// A trigger that fails must fail the Cognito call, not be retried.
+			MaxRetries: 0,
+		},
+		TriggerFunctions: triggers,
+		UserPoolDefaults: map[string]any{"UsernameAttributes": []string{"email"}},
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), b, 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("node", filepath.Join(nm, "cognito-local", "lib", "bin", "start.js"))
+	cmd.Dir = o.Dir
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + o.Dir,
+		"HOST=127.0.0.1",
+		"PORT=" + strconv.Itoa(o.Port),
+		"CODE=" + o.Code,
+		// cognito-local's bundled aws-sdk v2 warns about its own end of support.
+		"AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1",
+	}
+	return start(ctx, cmd, o.Port, "/health", o.Log)
 }
