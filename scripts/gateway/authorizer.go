@@ -131,8 +131,7 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (map[string]a
 	if err != nil {
 		return nil, deny("unreadable payload")
 	}
-	aud, _ := claims["aud"].(string)
-	if !contains(pool.ClientIDs, aud) {
+	if !audienceOK(claims["aud"], pool.ClientIDs) {
 		return nil, deny("audience is not an app client of the pool")
 	}
 	if use, _ := claims["token_use"].(string); use != "id" {
@@ -250,4 +249,18 @@ func claimString(k string, v any) string {
 	}
 }
 
-func contains(list []string, s string) bool { return s != "" && slices.Contains(list, s) }
+// audienceOK accepts aud as Cognito writes it (a string) or as a JSON array
+// (RFC 7519 allows both), if one value is a trusted app client.
+func audienceOK(aud any, clientIDs []string) bool {
+	switch a := aud.(type) {
+	case string:
+		return a != "" && slices.Contains(clientIDs, a)
+	case []any:
+		for _, v := range a {
+			if s, ok := v.(string); ok && s != "" && slices.Contains(clientIDs, s) {
+				return true
+			}
+		}
+	}
+	return false
+}

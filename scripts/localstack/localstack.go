@@ -49,6 +49,8 @@ type Options struct {
 	// Functions overrides the binary of a function by name (tests run a
 	// test-only binary behind the real routes).
 	Functions map[string]string
+	// Triggers overrides route.Triggers: Cognito trigger -> function name.
+	Triggers map[string]string
 	// FunctionTimeout is every function's timeout; 0 means lambdalocal's default.
 	FunctionTimeout time.Duration
 	// PortalDir is served at the portal URL if it holds index.html; default
@@ -107,8 +109,11 @@ type Stack struct {
 	// Seeded is the outcome of pushing the demo records (zero if not seeded).
 	Seeded seed.PushResult
 	Steps  []Step
-	// Missing lists route functions without a binary (their routes answer 502).
+	// Missing lists functions without a binary (their routes answer 502,
+	// their triggers are not configured).
 	Missing []string
+	// LogPath is the log file New writes (tests only).
+	LogPath string
 
 	log       io.Writer
 	closers   []func()
@@ -215,8 +220,15 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	triggers := map[string]string{}
 	for _, t := range route.Triggers {
-		if _, err := os.Stat(binary(t.Function)); err == nil {
-			triggers[t.Event] = t.Function
+		triggers[t.Event] = t.Function
+	}
+	if o.Triggers != nil {
+		triggers = o.Triggers
+	}
+	for ev, fn := range triggers {
+		if _, err := os.Stat(binary(fn)); err != nil {
+			delete(triggers, ev)
+			s.Missing = append(s.Missing, fn)
 		}
 	}
 

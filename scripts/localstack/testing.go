@@ -37,6 +37,7 @@ func New(tb testing.TB, o Options) *Stack {
 		b, _ := os.ReadFile(logPath)
 		tb.Fatalf("localstack: %v\nlog:\n%s", err, tail(b))
 	}
+	s.LogPath = logPath
 	tb.Cleanup(func() {
 		s.Close()
 		f.Close()

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -25,10 +26,18 @@ func main() { lambda.Start(handle) }
 
 func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	var probe struct {
-		Action  string            `json:"action"`
-		Headers map[string]string `json:"headers"`
+		Action        string            `json:"action"`
+		Headers       map[string]string `json:"headers"`
+		TriggerSource string            `json:"triggerSource"`
+		Response      json.RawMessage   `json:"response"`
 	}
 	_ = json.Unmarshal(raw, &probe)
+	if probe.TriggerSource != "" {
+		// A Cognito trigger: say so (ids only) and hand the event back, as
+		// a trigger must.
+		fmt.Println("testfn: trigger " + probe.TriggerSource)
+		return raw, nil
+	}
 	action := probe.Action
 	for k, v := range probe.Headers {
 		if strings.EqualFold(k, "X-Test-Action") {
