@@ -14,13 +14,15 @@ import (
 // time): the apps send local dates and times with this offset.
 var PatientZone = time.FixedZone("EST", -5*3600)
 
-// exacerbation reports whether a day (0 = oldest) falls in one of the two
-// exacerbations of the demo history, and how far into it.
-func exacerbation(day, days int) (bool, int) {
-	for _, start := range []int{days / 3, days*3/4 + 1} {
-		if day >= start && day < start+4 {
-			return true, day - start
-		}
+// epoch anchors the demo history so that every value depends only on its
+// date, never on the window: a later run regenerates the same records.
+var epoch = time.Date(2025, 1, 1, 0, 0, 0, 0, PatientZone)
+
+// exacerbation reports whether day n (days since epoch) falls in one of the
+// demo patient's exacerbations (four days every six weeks), and how far into it.
+func exacerbation(n int) (bool, int) {
+	if k := n % 42; k < 4 {
+		return true, k
 	}
 	return false, 0
 }
@@ -28,11 +30,11 @@ func exacerbation(day, days int) (bool, int) {
 // Records returns a realistic, deterministic history of days days ending on
 // now's local date, of all six record types: daily weights drifting slowly
 // around a goal, maintenance inhalers twice a day, three SpO2 readings a day
-// mostly 90-96 % with a few below 88 % during two exacerbations (with rescue
-// inhaler doses), walks and rehab sessions, water and meals. Records later
-// than now (local) are left out. Ids and updatedAt depend only on the date,
-// so pushing the same history twice changes nothing, and a later run only
-// adds the new days.
+// mostly 90-96 % with readings below 88 % during exacerbations (four days
+// every six weeks, with rescue inhaler doses and prednisone), walks and
+// rehab sessions, water and meals. Records later than now (local) are left
+// out. Every value depends only on its date, so pushing the same history
+// twice changes nothing and a later run only adds the new days.
 func Records(now time.Time, days int) []copd.Record {
 	local := now.In(PatientZone)
 	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, PatientZone)
@@ -45,7 +47,8 @@ func Records(now time.Time, days int) []copd.Record {
 		out = append(out, r)
 	}
 	first := today.AddDate(0, 0, -(days - 1))
-	goal := envelope("seed-weight-goal", copd.TypeWeight, first, "07:00")
+	// The goal was set once, on a fixed day, so it does not move with the window.
+	goal := envelope("seed-weight-goal", copd.TypeWeight, time.Date(2025, 6, 2, 0, 0, 0, 0, PatientZone), "07:00")
 	goal.Weight, goal.Unit, goal.IsGoal = ptr(70.0), ptr("kg"), ptr(true)
 	add(goal)
 	for day := range days {
@@ -54,11 +57,12 @@ func Records(now time.Time, days int) []copd.Record {
 		h := fnv.New64a()
 		h.Write([]byte(date))
 		rng := rand.New(rand.NewPCG(h.Sum64(), 0x636f7064))
-		ill, illDay := exacerbation(day, days)
+		n := int(d.Sub(epoch).Hours()/24 + 0.5)
+		ill, illDay := exacerbation(n)
 
-		// Weight: about 67.5 kg drifting towards the goal, +-0.4 kg noise.
+		// Weight: about 68 kg swinging slowly below the goal, +-0.4 kg noise.
 		w := envelope("seed-weight-"+date, copd.TypeWeight, d, "07:30")
-		kg := 67.2 + 1.6*float64(day)/float64(days) + (rng.Float64()-0.5)*0.8
+		kg := 68 + 0.8*math.Sin(2*math.Pi*float64(n)/120) + (rng.Float64()-0.5)*0.8
 		if ill {
 			kg -= 0.3 * float64(illDay+1)
 		}
