@@ -1,0 +1,53 @@
+package main
+
+// Access is what a function may do with the table. It is declared per
+// function in TableAccess, the one place that says who may read and who may
+// write; the function construct turns it into table and key grants.
+type Access struct {
+	Read  bool
+	Write bool
+}
+
+// TableAccess declares the table access of every function, keyed by its
+// directory under functions/. A function missing here fails synth, so a new
+// route cannot be deployed without someone deciding what it may touch.
+var TableAccess = map[string]Access{
+	"sync": {Read: true, Write: true}, // upserts records, reads them for last-writer-wins
+	"me":   {Read: true},              // reads the profile and links
+}
+
+// Table actions per access. Every request path is a GetItem or a Query on a
+// known partition (DESIGN.md section 4), so Scan, PartiQL and transactions
+// (which the local stand-in lacks) are not granted. Writes are conditional
+// PutItem/UpdateItem, which need no extra action.
+var (
+	tableReadActions  = []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"}
+	tableWriteActions = []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+	// The table's customer-managed key, named without wildcards.
+	keyReadActions  = []string{"kms:Decrypt", "kms:DescribeKey"}
+	keyWriteActions = []string{"kms:Encrypt", "kms:GenerateDataKey"}
+)
+
+// TableActions returns the DynamoDB actions an access grants.
+func (a Access) TableActions() []string {
+	var out []string
+	if a.Read {
+		out = append(out, tableReadActions...)
+	}
+	if a.Write {
+		out = append(out, tableWriteActions...)
+	}
+	return out
+}
+
+// KeyActions returns the KMS actions on the table's key an access grants.
+func (a Access) KeyActions() []string {
+	var out []string
+	if a.Read || a.Write {
+		out = append(out, keyReadActions...)
+	}
+	if a.Write {
+		out = append(out, keyWriteActions...)
+	}
+	return out
+}
