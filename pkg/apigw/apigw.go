@@ -235,13 +235,21 @@ func tooLarge(max int) error {
 	return errs.E(errs.TooLarge, CodeBodyTooLarge, fmt.Sprintf("body is larger than %d bytes", max))
 }
 
-// DecodeJSON decodes body strictly into v: unknown fields, trailing data
-// and an empty body are errors with stable codes.
-func DecodeJSON(body []byte, v any) error {
+// DecodeJSON decodes body strictly into v: unknown fields, duplicate keys,
+// trailing data and an empty body are errors with stable codes.
+func DecodeJSON(body []byte, v any) error { return decodeJSON(body, v, 0) }
+
+// DecodeJSONTop is DecodeJSON checking duplicate keys only in the top-level
+// object: for bodies whose nested values are json.RawMessage that the
+// handler decodes (and checks) one by one, so that one bad item is reported
+// on its own.
+func DecodeJSONTop(body []byte, v any) error { return decodeJSON(body, v, 1) }
+
+func decodeJSON(body []byte, v any, dupDepth int) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errs.E(errs.Invalid, CodeBodyRequired, "a JSON body is required")
 	}
-	if err := CheckDuplicateKeys(body); err != nil {
+	if err := checkDuplicateKeys(body, dupDepth); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

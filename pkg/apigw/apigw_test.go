@@ -236,3 +236,16 @@ func TestDecodeJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeJSONTop_NestedDuplicatesLeftToTheHandler(t *testing.T) {
+	var v struct {
+		Records []json.RawMessage `json:"records"`
+	}
+	if err := apigw.DecodeJSONTop([]byte(`{"records":[{"a":1,"a":2}]}`), &v); err != nil {
+		t.Errorf("nested duplicate rejected at the top: %v", err)
+	}
+	err := apigw.DecodeJSONTop([]byte(`{"records":[],"records":[]}`), &v)
+	if e := errs.Public(err); e.Code != apigw.CodeDuplicateKey {
+		t.Errorf("top-level duplicate: %v", err)
+	}
+}

@@ -14,8 +14,12 @@ const CodeDuplicateKey = "duplicate_key"
 // encoding/json silently keeps the last value, so {"level":97,"level":80}
 // would store a reading the phone may not have meant: ambiguity is an error.
 // Malformed JSON passes here and is reported by the decoder.
-func CheckDuplicateKeys(data []byte) error {
-	if key, ok := duplicateKey(data); ok {
+func CheckDuplicateKeys(data []byte) error { return checkDuplicateKeys(data, 0) }
+
+// checkDuplicateKeys looks at objects nested at most depth deep (1: only the
+// top-level object; 0: all).
+func checkDuplicateKeys(data []byte, depth int) error {
+	if key, ok := duplicateKey(data, depth); ok {
 		return errs.E(errs.Invalid, CodeDuplicateKey, "duplicate key "+quote(key)+" in a JSON object")
 	}
 	return nil
@@ -35,7 +39,7 @@ type frame struct {
 	keys      map[string]struct{}
 }
 
-func duplicateKey(data []byte) (string, bool) {
+func duplicateKey(data []byte, depth int) (string, bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var stack []*frame
 	consumed := func() {
@@ -65,7 +69,7 @@ func duplicateKey(data []byte) (string, bool) {
 		case string:
 			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expectKey {
 				top := stack[n-1]
-				if _, dup := top.keys[t]; dup {
+				if _, dup := top.keys[t]; dup && (depth == 0 || n <= depth) {
 					return t, true
 				}
 				top.keys[t] = struct{}{}
