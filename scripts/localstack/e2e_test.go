@@ -16,20 +16,25 @@ import (
 
 	"github.com/copdfuel/backend/pkg/copd"
 	"github.com/copdfuel/backend/pkg/keys"
+	"github.com/copdfuel/backend/pkg/route"
 	"github.com/copdfuel/backend/scripts/localstack"
 	"github.com/copdfuel/backend/scripts/seed"
 )
 
-// mustRealFunctions skips unless make build-local has built every route's
-// function into .local/bin.
+// mustRealFunctions skips unless make build-local has built every function
+// into .local/bin. Under make test (COPD_REQUIRE_E2E=1) a missing binary
+// fails instead, so CI can never pass by skipping the end-to-end tests.
 func mustRealFunctions(t *testing.T) {
 	t.Helper()
 	root, err := localstack.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fn := range []string{"me", "sync"} {
+	for _, fn := range route.Functions() {
 		if _, err := os.Stat(filepath.Join(root, ".local", "bin", fn, "bootstrap")); err != nil {
+			if os.Getenv("COPD_REQUIRE_E2E") != "" {
+				t.Fatalf("functions/%s is not built (COPD_REQUIRE_E2E is set): run make build-local", fn)
+			}
 			t.Skipf("functions/%s is not built: run make build-local (make test-integration does)", fn)
 		}
 	}
