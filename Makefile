@@ -43,8 +43,9 @@ vet: ## go vet and gofmt over every module.
 
 .PHONY: test
 test: deps vet build-local ## Run every test: vet, unit, integration against the stand-ins.
-	@for m in $(GO_MODULES); do (cd $$m && go test -count=1 ./...); done
+	@for m in $(GO_MODULES); do (cd $$m && COPD_REQUIRE_E2E=1 go test -count=1 -timeout 600s ./...); done
 	@echo "GOWORK=off build of every function:"; for f in $(FUNCTIONS); do (cd functions/$$f && GOWORK=off go build -o /dev/null .); done
+	@$(MAKE) --no-print-directory diff
 
 .PHONY: dev
 dev: deps build-local ## Run the whole system on 127.0.0.1 with demo data (docs/local-stack.md); Ctrl-C stops it.
@@ -57,3 +58,19 @@ dev-reset: ## Delete the local stack's state (.local/ except built binaries).
 .PHONY: test-integration
 test-integration: deps build-local ## Integration tests of the local stack (gateway, Lambda emulator, Cognito, end to end).
 	@cd scripts && go test -count=1 ./...
+
+# Infrastructure (cdk/, docs/deploy.md). Synth needs no AWS credentials.
+CDK := npx --no-install cdk
+CDK_FLAGS := --no-notices --no-version-reporting
+
+.PHONY: synth
+synth: deps build ## Synthesize every environment into cdk.out; fails on any unsuppressed cdk-nag finding.
+	$(CDK) synth -c env=all -q $(CDK_FLAGS)
+
+.PHONY: diff
+diff: synth ## Compare the synthesized templates with the snapshots in cdk/testdata (asset hashes normalised).
+	@go run ./cdk/cmd/snapshot -out cdk.out -dir cdk/testdata
+
+.PHONY: snapshot
+snapshot: synth ## Update the snapshots in cdk/testdata (after reviewing `make diff`).
+	@go run ./cdk/cmd/snapshot -out cdk.out -dir cdk/testdata -update

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -47,18 +50,46 @@ type Function struct {
 	Policy awsiam.ManagedPolicy
 }
 
-// CheckAssets reports every function whose bootstrap is missing, so synth
-// fails with one clear message instead of a CDK stack trace.
+// CheckAssets reports every function whose bootstrap is missing or is not a
+// linux/arm64 executable, so synth fails with one clear message instead of
+// a CDK stack trace or a function that cannot start.
 func CheckAssets(buildDir string, functions []string) error {
-	var missing []string
+	var missing, wrong []string
 	for _, f := range functions {
 		p := filepath.Join(buildDir, f, "bootstrap")
 		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
 			missing = append(missing, p)
+			continue
+		}
+		if err := checkArm64(p); err != nil {
+			wrong = append(wrong, fmt.Sprintf("%s (%v)", p, err))
 		}
 	}
+	var problems []string
 	if len(missing) > 0 {
-		return fmt.Errorf("missing Lambda bootstrap binaries %v: run `make build` first", missing)
+		problems = append(problems, fmt.Sprintf("missing Lambda bootstrap binaries %v", missing))
+	}
+	if len(wrong) > 0 {
+		problems = append(problems, fmt.Sprintf("not linux/arm64 executables: %v", wrong))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s: run `make build` first", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// checkArm64 reports whether a file is an ELF executable for arm64 Linux.
+func checkArm64(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return errors.New("not an ELF file")
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.Class != elf.ELFCLASS64 {
+		return fmt.Errorf("machine %v", f.Machine)
+	}
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		return fmt.Errorf("type %v", f.Type)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/elf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,8 +73,14 @@ func TestCheckAssets_MissingBootstrap(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "me"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "me", "bootstrap"), []byte("x"), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "me", "bootstrap"), fakeELF(elf.EM_AARCH64), 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if err := writeFile(filepath.Join(dir, "amd", "bootstrap"), string(fakeELF(elf.EM_X86_64))); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckAssets(dir, []string{"amd"}); err == nil || !strings.Contains(err.Error(), "not linux/arm64") {
+		t.Errorf("amd64 bootstrap: err = %v, want not linux/arm64", err)
 	}
 	err := CheckAssets(dir, []string{"me", "sync"})
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "sync", "bootstrap")) || !strings.Contains(err.Error(), "make build") {
