@@ -43,7 +43,7 @@ vet: ## go vet and gofmt over every module.
 
 .PHONY: test
 test: deps vet build-local ## Run every test: vet, unit, integration against the stand-ins.
-	@for m in $(GO_MODULES); do (cd $$m && go test -count=1 ./...); done
+	@for m in $(GO_MODULES); do (cd $$m && COPD_REQUIRE_E2E=1 go test -count=1 -timeout 600s ./...); done
 	@echo "GOWORK=off build of every function:"; for f in $(FUNCTIONS); do (cd functions/$$f && GOWORK=off go build -o /dev/null .); done
 	@$(MAKE) --no-print-directory diff
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -48,9 +49,6 @@ const accessLogFormat = `{"requestId":"$context.requestId","time":"$context.requ
 	`"sub":"$context.authorizer.claims.sub","errorType":"$context.error.responseType",` +
 	`"wafStatus":"$context.waf.status","traceId":"$context.xrayTraceId"}`
 
-// errorTemplate answers gateway errors in the API's error shape
-// (DESIGN.md section 3), so clients parse one format.
-const errorTemplate = `{"error":{"code":"$context.error.responseType","message":$context.error.messageString,"requestId":"$context.requestId"}}`
 
 // NewApiStack creates the API stack.
 func NewApiStack(scope constructs.Construct, id string, props *ApiStackProps) (*ApiStack, error) {
@@ -160,20 +158,23 @@ func NewApiStack(scope constructs.Construct, id string, props *ApiStackProps) (*
 			})
 	}
 
-	cors := map[string]*string{
-		"Access-Control-Allow-Origin":  jsii.String("'" + *props.AllowOrigin + "'"),
-		"Access-Control-Allow-Headers": jsii.String("'Authorization,Content-Type'"),
-		"Vary":                         jsii.String("'Origin'"),
+	// API Gateway's own errors answer in the API's error shape with the
+	// stable codes of route.GatewayResponses (the local gateway uses the
+	// same table), with CORS headers so a browser can read them.
+	cors := map[string]*string{}
+	for k, v := range route.CORSHeaders(*props.AllowOrigin) {
+		cors[k] = jsii.String("'" + v + "'")
 	}
-	for _, rt := range []struct {
-		id string
-		t  awsapigateway.ResponseType
-	}{{"Default4xx", awsapigateway.ResponseType_DEFAULT_4XX()}, {"Default5xx", awsapigateway.ResponseType_DEFAULT_5XX()}} {
-		api.AddGatewayResponse(jsii.String(rt.id), &awsapigateway.GatewayResponseOptions{
-			Type:            rt.t,
+	for _, gr := range route.GatewayResponses {
+		opts := &awsapigateway.GatewayResponseOptions{
+			Type:            awsapigateway.ResponseType_Of(jsii.String(gr.Type)),
 			ResponseHeaders: &cors,
-			Templates:       &map[string]*string{"application/json": jsii.String(errorTemplate)},
-		})
+			Templates:       &map[string]*string{"application/json": jsii.String(gr.Body("$context.requestId"))},
+		}
+		if gr.Status != 0 {
+			opts.StatusCode = jsii.String(strconv.Itoa(gr.Status))
+		}
+		api.AddGatewayResponse(jsii.String("Gw"+gr.Type), opts)
 	}
 
 	newWebAcl(stack, s, core, api)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -441,17 +442,38 @@ func TestApi_EveryRouteHasTheAuthorizer(t *testing.T) {
 	}
 }
 
-func TestApi_GatewayResponsesCarryCORS(t *testing.T) {
-	types := map[string]int{}
+// TestApi_GatewayResponses: every API Gateway error of route.GatewayResponses
+// is configured in every environment with its status, the API's error body
+// (the same the local gateway sends) and CORS headers.
+func TestApi_GatewayResponses(t *testing.T) {
+	type got struct{ Status, Body string }
+	seen := map[string]int{}
 	for id, r := range resources(t, "AWS::ApiGateway::GatewayResponse") {
 		p := props(r)
-		types[p["ResponseType"].(string)]++
-		if get(p, "ResponseParameters", "gatewayresponse.header.Access-Control-Allow-Origin") == nil {
-			t.Errorf("%s: no Access-Control-Allow-Origin", id)
+		typ := p["ResponseType"].(string)
+		seen[typ]++
+		for _, h := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods"} {
+			if get(p, "ResponseParameters", "gatewayresponse.header."+h) == nil {
+				t.Errorf("%s: no %s", id, h)
+			}
+		}
+		gr := route.Gateway(typ)
+		want := got{Body: gr.Body("$context.requestId")}
+		if gr.Status != 0 {
+			want.Status = strconv.Itoa(gr.Status)
+		}
+		status, _ := p["StatusCode"].(string)
+		body, _ := get(p, "ResponseTemplates", "application/json").(string)
+		if d := cmp.Diff(want, got{status, body}); d != "" {
+			t.Errorf("%s %s (-want +got):\n%s", id, typ, d)
 		}
 	}
-	if d := cmp.Diff(map[string]int{"DEFAULT_4XX": 3, "DEFAULT_5XX": 3}, types); d != "" {
-		t.Errorf("gateway responses (-want +got):\n%s", d)
+	want := map[string]int{}
+	for _, gr := range route.GatewayResponses {
+		want[gr.Type] = 3
+	}
+	if d := cmp.Diff(want, seen); d != "" {
+		t.Errorf("gateway responses per type (-want +got):\n%s", d)
 	}
 }
 

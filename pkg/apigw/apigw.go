@@ -306,15 +306,11 @@ func jsonKind(k string) string {
 }
 
 func (a *Adapter) corsHeaders() map[string]string {
-	return map[string]string{
-		"Access-Control-Allow-Origin":  a.AllowOrigin,
-		"Access-Control-Allow-Headers": "Authorization,Content-Type",
-		"Access-Control-Allow-Methods": "GET,POST,DELETE,OPTIONS",
-		"Vary":                         "Origin",
-		"Content-Type":                 "application/json",
-		"Cache-Control":                "no-store",
-		"X-Content-Type-Options":       "nosniff",
-	}
+	h := route.CORSHeaders(a.AllowOrigin)
+	h["Content-Type"] = "application/json"
+	h["Cache-Control"] = "no-store"
+	h["X-Content-Type-Options"] = "nosniff"
+	return h
 }
 
 func (a *Adapter) response(out Response) (events.APIGatewayProxyResponse, error) {
@@ -345,6 +341,9 @@ func (a *Adapter) errorResponse(err error, reqID string) events.APIGatewayProxyR
 		var e *errs.Error
 		if errors.As(err, &e) && e.Kind == errs.RateLimited {
 			h["Retry-After"] = "60"
+		}
+		if pub.RetryAfter > 0 {
+			h["Retry-After"] = strconv.FormatInt(int64((pub.RetryAfter+time.Second-1)/time.Second), 10)
 		}
 	}
 	b, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: pub.Code, Message: pub.Message, RequestID: reqID}})

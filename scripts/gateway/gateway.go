@@ -30,7 +30,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 
-	"github.com/copdfuel/backend/pkg/apigw"
 	"github.com/copdfuel/backend/pkg/route"
 	"github.com/copdfuel/backend/scripts/lambdalocal"
 )
@@ -48,11 +47,11 @@ const (
 	IntegrationTimeout = 29 * time.Second
 )
 
-// Error codes the gateway itself answers with.
-const (
-	CodeUnauthenticated = "unauthenticated"
-	CodeInternal        = "internal"
-	CodeTimeout         = "timeout"
+// Error codes the gateway itself answers with (from route.GatewayResponses).
+var (
+	CodeUnauthenticated = route.Gateway(route.GatewayUnauthorized).Code
+	CodeInternal        = route.Gateway(route.GatewayDefault5XX).Code
+	CodeTimeout         = route.Gateway(route.GatewayIntegrationTimeout).Code
 )
 
 // Gateway is an http.Handler for the API.
@@ -71,14 +70,19 @@ type Gateway struct {
 }
 
 func (g *Gateway) corsHeaders(h http.Header) {
-	h.Set("Access-Control-Allow-Origin", g.AllowOrigin)
-	h.Set("Access-Control-Allow-Headers", "Authorization,Content-Type")
-	h.Set("Access-Control-Allow-Methods", "GET,POST,DELETE,OPTIONS")
-	h.Set("Vary", "Origin")
+	for k, v := range route.CORSHeaders(g.AllowOrigin) {
+		h.Set(k, v)
+	}
 }
 
-// fail writes one of the gateway's own error responses.
-func (g *Gateway) fail(w http.ResponseWriter, reqID string, status int, code, msg string) {
+// fail writes one of API Gateway's own error responses, as the CDK app
+// configures them from route.GatewayResponses. status is used only where
+// the table keeps API Gateway's status (DEFAULT_4XX, DEFAULT_5XX).
+func (g *Gateway) fail(w http.ResponseWriter, reqID, responseType string, status int) {
+	gr := route.Gateway(responseType)
+	if gr.Status != 0 {
+		status = gr.Status
+	}
 	h := w.Header()
 	g.corsHeaders(h)
 	h.Set("Content-Type", "application/json")
@@ -87,7 +91,7 @@ func (g *Gateway) fail(w http.ResponseWriter, reqID string, status int, code, ms
 		h.Set("WWW-Authenticate", "Bearer")
 	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(apigw.ErrorBody{Error: apigw.ErrorDetail{Code: code, Message: msg, RequestID: reqID}})
+	_, _ = io.WriteString(w, gr.Body(reqID))
 }
 
 type statusWriter struct {
@@ -132,14 +136,14 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (r
 			w.WriteHeader(http.StatusNoContent)
 			return route.Route{}, false
 		}
-		g.fail(w, reqID, http.StatusNotFound, apigw.CodeRouteNotFound, "no such route")
+		g.fail(w, reqID, route.GatewayMissingRoute, 0)
 		return route.Route{}, false
 	}
 	rt, params, ok, _ := route.Match(r.Method, path)
 	if !ok {
 		// Deployed, an unknown resource or method is API Gateway's
 		// MISSING_AUTHENTICATION_TOKEN response, configured as this 404.
-		g.fail(w, reqID, http.StatusNotFound, apigw.CodeRouteNotFound, "no such route")
+		g.fail(w, reqID, route.GatewayMissingRoute, 0)
 		return route.Route{}, false
 	}
 	var claims map[string]any
@@ -149,10 +153,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (r
 		if err != nil {
 			if !IsUnauthorized(err) {
 				// Keys could not be fetched: API Gateway answers 500 (AUTHORIZER_CONFIGURATION_ERROR).
-				g.fail(w, reqID, http.StatusInternalServerError, CodeInternal, "authorizer configuration error")
+				g.fail(w, reqID, route.GatewayAuthorizerConfig, 0)
 				return rt, true
 			}
-			g.fail(w, reqID, http.StatusUnauthorized, CodeUnauthenticated, "Unauthorized")
+			g.fail(w, reqID, route.GatewayUnauthorized, 0)
 			return rt, true
 		}
 	}
@@ -160,16 +164,16 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (r
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			g.fail(w, reqID, http.StatusRequestEntityTooLarge, apigw.CodeBodyTooLarge, "Request Too Long")
+			g.fail(w, reqID, route.GatewayRequestTooLarge, 0)
 			return rt, true
 		}
-		g.fail(w, reqID, http.StatusBadRequest, "bad_request", "could not read the request body")
+		g.fail(w, reqID, route.GatewayDefault4XX, http.StatusBadRequest)
 		return rt, true
 	}
 	ev := g.event(r, rt, params, claims, body, reqID)
 	payload, err := json.Marshal(ev)
 	if err != nil {
-		g.fail(w, reqID, http.StatusInternalServerError, CodeInternal, "Internal server error")
+		g.fail(w, reqID, route.GatewayDefault5XX, http.StatusInternalServerError)
 		return rt, true
 	}
 	timeout := g.Timeout
@@ -181,15 +185,15 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, reqID string) (r
 	res, err := g.Lambda.Invoke(ctx, rt.Function, payload)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		g.fail(w, reqID, http.StatusGatewayTimeout, CodeTimeout, "Endpoint request timed out")
+		g.fail(w, reqID, route.GatewayIntegrationTimeout, 0)
 		return rt, true
 	case err != nil, res.FunctionError != "":
 		// A failed, crashed or timed-out function: API Gateway's 502.
-		g.fail(w, reqID, http.StatusBadGateway, CodeInternal, "Internal server error")
+		g.fail(w, reqID, route.GatewayDefault5XX, http.StatusBadGateway)
 		return rt, true
 	}
 	if err := g.writeProxyResponse(w, res.Payload); err != nil {
-		g.fail(w, reqID, http.StatusBadGateway, CodeInternal, "Internal server error")
+		g.fail(w, reqID, route.GatewayDefault5XX, http.StatusBadGateway)
 	}
 	return rt, true
 }
