@@ -6,6 +6,7 @@
 package access
 
 import (
+	"context"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -131,4 +132,42 @@ func Authorize(c Caller, roles []copd.Role) error {
 		}
 	}
 	return errs.E(errs.Forbidden, CodeWrongRole, "this route is not available to "+string(c.Role)+" accounts")
+}
+
+// CodePatientNotFound is the code a doctor gets for any patient they may not
+// read: unknown, never linked, revoked, or linked to another doctor.
+const CodePatientNotFound = "patient_not_found"
+
+// DoctorMayRead is the rule in front of every doctor read of a patient's
+// data: l (looked up by patient and doctor, strongly consistent, lookupErr
+// its error) must be an active link of this doctor to this patient. Every
+// other case is NotFound, never Forbidden, so a doctor learns nothing about
+// a patient they are not linked to, not even that the id exists. A store
+// failure other than NotFound is returned as it is (503/500, not a 404 the
+// portal would cache as "gone").
+func DoctorMayRead(doctorSub, patientID string, l copd.Link, lookupErr error) error {
+	if lookupErr != nil && !errs.Is(lookupErr, errs.NotFound) {
+		return lookupErr
+	}
+	if lookupErr == nil && doctorSub != "" && l.DoctorID == doctorSub && l.PatientID == patientID && l.Status == copd.LinkActive {
+		return nil
+	}
+	return errs.E(errs.NotFound, CodePatientNotFound, "no such patient")
+}
+
+// LinkReader is the store method DoctorMayRead's caller needs.
+type LinkReader interface {
+	GetLink(ctx context.Context, patientID, doctorID string) (copd.Link, error)
+}
+
+// CheckDoctor reads the link of patientID to the calling doctor (one
+// strongly consistent GetItem, so a revocation cuts access on the very next
+// request) and applies DoctorMayRead. A malformed patient id is NotFound
+// without a read.
+func CheckDoctor(ctx context.Context, links LinkReader, c Caller, patientID string) error {
+	if c.Role != copd.RoleDoctor || patientID == "" || len(patientID) > 128 || strings.ContainsAny(patientID, "# \t\r\n/") {
+		return DoctorMayRead("", "", copd.Link{}, nil)
+	}
+	l, err := links.GetLink(ctx, patientID, c.Sub)
+	return DoctorMayRead(c.Sub, patientID, l, err)
 }

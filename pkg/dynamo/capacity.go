@@ -57,9 +57,13 @@ func (c *Capacity) add(op string, cc *types.ConsumedCapacity) {
 	c.byOp[op] = o
 }
 
-func isWrite(op string) bool {
-	return op == "PutRecord" || op == "PutUser" || op == "PutPractice"
+var writeOps = map[string]bool{
+	"PutRecord": true, "PutUser": true, "PutPractice": true,
+	"CreateInvite": true, "ClaimInvite": true, "PutConsent": true, "WithdrawConsent": true,
+	"ActivateLink": true, "RevokeLink": true, "AddFailure": true,
 }
+
+func isWrite(op string) bool { return writeOps[op] }
 
 // Total returns the units consumed so far.
 func (c *Capacity) Total() Units {

@@ -94,6 +94,13 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestLinkConformance(t *testing.T) {
+	storetest.RunLinks(t, func(t *testing.T) storetest.LinkStore {
+		s, _, _ := mustStore(t)
+		return s
+	})
+}
+
 func TestCreateTable(t *testing.T) {
 	ctx := context.Background()
 	c := newClient(t, endpoint)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Kind classifies an error. Handlers and stores choose the kind; the API
@@ -25,9 +26,10 @@ const (
 	UnsupportedMedia             // the body is not JSON: 415
 	RateLimited                  // too many attempts: 429
 	Unavailable                  // a dependency is throttling or down; retry later: 503
+	Gone                         // it existed and can no longer be used (an expired invite): 410
 )
 
-var kindNames = [...]string{"internal", "invalid", "unauthenticated", "forbidden", "not_found", "conflict", "too_large", "unsupported_media", "rate_limited", "unavailable"}
+var kindNames = [...]string{"internal", "invalid", "unauthenticated", "forbidden", "not_found", "conflict", "too_large", "unsupported_media", "rate_limited", "unavailable", "gone"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -57,6 +59,8 @@ func (k Kind) Status() int {
 		return http.StatusTooManyRequests
 	case Unavailable:
 		return http.StatusServiceUnavailable
+	case Gone:
+		return http.StatusGone
 	default:
 		return http.StatusInternalServerError
 	}
@@ -71,6 +75,9 @@ type Error struct {
 	Message string
 	// Err is the cause; it is logged by kind only and never sent.
 	Err error
+	// RetryAfter, if positive, is sent as Retry-After (in whole seconds,
+	// rounded up) with a RateLimited or Unavailable error.
+	RetryAfter time.Duration
 }
 
 // E builds an Error.
@@ -106,7 +113,7 @@ func KindOf(err error) Kind {
 func Public(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) && e.Kind != Internal {
-		return &Error{Kind: e.Kind, Code: e.Code, Message: e.Message}
+		return &Error{Kind: e.Kind, Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter}
 	}
 	return &Error{Kind: Internal, Code: "internal", Message: "internal error"}
 }

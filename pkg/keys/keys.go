@@ -9,9 +9,23 @@
 //	practice          PK PRACTICE#<practiceId>   SK PROFILE
 //	health record     PK PATIENT#<sub>           SK RECORD#<type>#<id>
 //	                  LSI1SK RECORD#<date>#<type>#<id>   (by local date)
+//	invite            PK INVITE#<code>           SK INVITE
+//	                  GSI1 DOCTOR#<doctorSub> / INVITE#<createdAt>#<code>
+//	                  (only while unused: a doctor's open invites)
+//	consent           PK PATIENT#<sub>           SK CONSENT#<doctorSub>#<consentedAt>
+//	link              PK PATIENT#<sub>           SK LINK#<doctorSub>
+//	                  GSI1 DOCTOR#<doctorSub> / PATIENT#<sub>
+//	                  (only while active: a doctor's patients)
+//	guess throttle    PK PATIENT#<sub>           SK THROTTLE#<name>
+//
+// Times inside keys are TimeKey strings (UTC, fixed width, nanoseconds), so
+// string order is time order.
 package keys
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Attribute names of the table's keys.
 const (
@@ -65,7 +79,58 @@ const (
 	// RecordPrefix starts the sort key of every health record (and, in the
 	// ByDate index, the date-ordered key).
 	RecordPrefix = "RECORD#"
+	// InvitePrefix starts an invite's partition key and its GSI1 sort key.
+	InvitePrefix   = "INVITE#"
+	doctorPrefix   = "DOCTOR#"
+	ConsentPrefix  = "CONSENT#"
+	LinkPrefix     = "LINK#"
+	throttlePrefix = "THROTTLE#"
 )
+
+// InviteSK is the sort key of an invite (one item per partition).
+const InviteSK = "INVITE"
+
+// timeKeyLayout is RFC 3339 in UTC with exactly nine fractional digits:
+// unlike time.RFC3339Nano it has a fixed width, so it sorts as time does.
+const timeKeyLayout = "2006-01-02T15:04:05.000000000Z"
+
+// TimeKey formats t for use inside a key.
+func TimeKey(t time.Time) string { return t.UTC().Format(timeKeyLayout) }
+
+// Invite is the partition key of an invite; code is in normal form.
+func Invite(code string) string { return InvitePrefix + code }
+
+// Doctor is the GSI1 partition key of a doctor's open invites and active links.
+func Doctor(sub string) string { return doctorPrefix + sub }
+
+// InviteByDoctor is an open invite's GSI1 sort key, ordered by creation.
+func InviteByDoctor(createdAt time.Time, code string) string {
+	return InvitePrefix + TimeKey(createdAt) + "#" + code
+}
+
+// InvitesSince is the lower GSI1 bound of a doctor's invites created at or
+// after since; the upper bound is InvitePrefix + "~" ('~' sorts after every
+// digit and letter).
+func InvitesSince(since time.Time) (lo, hi string) {
+	return InvitePrefix + TimeKey(since), InvitePrefix + "~"
+}
+
+// Consent is the sort key of a consent in the patient's partition.
+func Consent(doctorSub string, consentedAt time.Time) string {
+	return ConsentsOf(doctorSub) + TimeKey(consentedAt)
+}
+
+// ConsentsOf is the sort-key prefix of a patient's consents for one doctor.
+func ConsentsOf(doctorSub string) string { return ConsentPrefix + doctorSub + "#" }
+
+// Link is the sort key of a patient's link to a doctor.
+func Link(doctorSub string) string { return LinkPrefix + doctorSub }
+
+// LinkedPatient is an active link's GSI1 sort key under Doctor(doctorSub).
+func LinkedPatient(patientSub string) string { return patientPrefix + patientSub }
+
+// Throttle is the sort key of a patient's named throttle (e.g. "invite").
+func Throttle(name string) string { return throttlePrefix + name }
 
 // User is the partition key of a user's profile.
 func User(sub string) string { return userPrefix + sub }

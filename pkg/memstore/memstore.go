@@ -44,6 +44,7 @@ type Store struct {
 	records   map[string]map[copd.RecordKey]copd.StoredRecord // by patient id
 	users     map[string]copd.User
 	practices map[string]copd.Practice
+	link      *linkData
 	calls     map[string]int
 }
 

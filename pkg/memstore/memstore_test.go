@@ -105,3 +105,7 @@ func TestCanceledContext(t *testing.T) {
 		t.Errorf("GetUser with a canceled context: err %v, want kind %v", err, errs.Unavailable)
 	}
 }
+
+func TestLinkConformance(t *testing.T) {
+	storetest.RunLinks(t, func(t *testing.T) storetest.LinkStore { return memstore.New() })
+}
