@@ -49,7 +49,6 @@ const accessLogFormat = `{"requestId":"$context.requestId","time":"$context.requ
 	`"sub":"$context.authorizer.claims.sub","errorType":"$context.error.responseType",` +
 	`"wafStatus":"$context.waf.status","traceId":"$context.xrayTraceId"}`
 
-
 // NewApiStack creates the API stack.
 func NewApiStack(scope constructs.Construct, id string, props *ApiStackProps) (*ApiStack, error) {
 	s := props.Settings
