@@ -42,14 +42,29 @@ vet: ## go vet and gofmt over every module.
 	@for m in $(GO_MODULES); do (cd $$m && go vet ./...); done
 
 .PHONY: test
-test: deps vet build-local ## Run every test: vet, unit, integration against the stand-ins.
+test: deps vet lint-openapi build-local ## Run every test: vet, OpenAPI lint, unit, integration against the stand-ins.
 	@for m in $(GO_MODULES); do (cd $$m && COPD_REQUIRE_E2E=1 go test -count=1 -timeout 600s ./...); done
 	@echo "GOWORK=off build of every function:"; for f in $(FUNCTIONS); do (cd functions/$$f && GOWORK=off go build -o /dev/null .); done
 	@$(MAKE) --no-print-directory diff
 
 .PHONY: dev
-dev: deps build-local ## Run the whole system on 127.0.0.1 with demo data (docs/local-stack.md); Ctrl-C stops it.
+dev: deps build-local docs-html ## Run the whole system on 127.0.0.1 with demo data (docs/local-stack.md); Ctrl-C stops it.
 	@cd scripts && go run ./cmd/devstack
+
+# The API contract (docs/openapi.yaml) with Redocly CLI from the lockfile, offline:
+# no telemetry, no update check, and the renderer inlined (no CDN).
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly
+
+.PHONY: lint-openapi
+lint-openapi: deps ## Lint docs/openapi.yaml (Redocly recommended rules, docs/redocly.yaml); examples are validated too.
+	@out=$$($(REDOCLY) lint --config docs/redocly.yaml docs/openapi.yaml 2>&1) && rc=0 || rc=$$?; grep -v '[║╔╚]' <<<"$$out" || true; exit $$rc
+
+.PHONY: docs-html
+docs-html: .local/docs/index.html ## Render docs/openapi.yaml to .local/docs/index.html (served at /docs by make dev).
+
+.local/docs/index.html: docs/openapi.yaml docs/redocly.yaml node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	@out=$$($(REDOCLY) build-docs --config docs/redocly.yaml --inlineBundle --title 'COPD Fuel API' -o $@ docs/openapi.yaml 2>&1) && rc=0 || rc=$$?; grep -v '[║╔╚]' <<<"$$out" | grep . || true; exit $$rc
 
 .PHONY: dev-reset
 dev-reset: ## Delete the local stack's state (.local/ except built binaries).

@@ -67,6 +67,9 @@ type Gateway struct {
 	Log io.Writer
 	// Timeout is the integration timeout; 0 means IntegrationTimeout.
 	Timeout time.Duration
+	// Docs serves the API's documentation at /docs and /openapi.yaml
+	// (DocsHandler); nil answers them like any unknown path.
+	Docs http.Handler
 }
 
 func (g *Gateway) corsHeaders(h http.Header) {
@@ -87,6 +90,9 @@ func (g *Gateway) fail(w http.ResponseWriter, reqID, responseType string, status
 	g.corsHeaders(h)
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
+	// API Gateway marks its own errors with x-amzn-ErrorType; here it names
+	// the response type, so tests can tell them from a function's answers.
+	h.Set(ErrorTypeHeader, gr.Type)
 	if status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", "Bearer")
 	}
@@ -107,6 +113,10 @@ func (s *statusWriter) WriteHeader(code int) {
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.Docs != nil && IsDocsPath(r) {
+		g.Docs.ServeHTTP(w, r)
+		return
+	}
 	start := time.Now()
 	reqID := uuid.NewString()
 	w.Header().Set("X-Amzn-Requestid", reqID)

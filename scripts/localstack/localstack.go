@@ -66,6 +66,13 @@ type Options struct {
 	Log, StandinLog io.Writer
 	// LogLevel is the functions' LOG_LEVEL; default info.
 	LogLevel string
+	// APIMiddleware wraps the gateway's handler (New puts the OpenAPI
+	// validator of scripts/apispec there).
+	APIMiddleware func(http.Handler) http.Handler
+	// DocsHTML is the rendered API documentation the gateway serves at
+	// /docs; default <repository>/.local/docs/index.html (make docs-html).
+	// The document itself, <repository>/docs/openapi.yaml, is at /openapi.yaml.
+	DocsHTML string
 }
 
 // Info is what clients need to talk to the stack; it is written to
@@ -180,6 +187,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	if o.PortalDir == "" && rootErr == nil {
 		o.PortalDir = filepath.Join(root, "portal", "dist")
+	}
+	if o.DocsHTML == "" && rootErr == nil {
+		o.DocsHTML = filepath.Join(root, ".local", "docs", "index.html")
 	}
 
 	// Listeners first: cognito-local's config needs the Invoke API's
@@ -321,7 +331,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		})
 	}
 	serve(lambdaLn, s.Lambda)
-	serve(apiLn, &gateway.Gateway{
+	var api http.Handler = &gateway.Gateway{
 		Authorizer: &gateway.Authorizer{Pools: []gateway.Pool{
 			{Issuer: s.Issuer(s.Pools.PatientPoolID), ClientIDs: []string{s.Pools.PatientClientID}},
 			{Issuer: s.Issuer(s.Pools.DoctorPoolID), ClientIDs: []string{s.Pools.DoctorClientID}},
@@ -330,7 +340,12 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		AllowOrigin: "*",
 		Stage:       "local",
 		Log:         s.log,
-	})
+		Docs:        gateway.DocsHandler(filepath.Join(root, "docs", "openapi.yaml"), o.DocsHTML),
+	}
+	if o.APIMiddleware != nil {
+		api = o.APIMiddleware(api)
+	}
+	serve(apiLn, api)
 	serve(portalLn, gateway.Static(o.PortalDir))
 
 	s.Info.DemoPatient = Credentials{Email: seed.PatientEmail, Password: seed.PatientPassword}

@@ -3,6 +3,7 @@ package localstack
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/copdfuel/backend/scripts/apispec"
+	"github.com/copdfuel/backend/scripts/gateway"
 	"github.com/copdfuel/backend/scripts/seed"
 )
 
@@ -22,6 +25,9 @@ func New(tb testing.TB, o Options) *Stack {
 	tb.Helper()
 	if o.Dir == "" {
 		o.Dir = tb.TempDir()
+	}
+	if o.APIMiddleware == nil {
+		o.APIMiddleware = mustContractCheck(tb, o)
 	}
 	logPath := filepath.Join(o.Dir, "stack.log")
 	f, err := os.Create(logPath)
@@ -93,4 +99,27 @@ func (s *Stack) MustSignUpPatient(tb testing.TB, email, password string) (sub, i
 		tb.Fatalf("confirm %s: %v", email, err)
 	}
 	return aws.ToString(out.UserSub), s.MustSignIn(tb, false, email, password, "")
+}
+
+// mustContractCheck returns the OpenAPI validator every test stack runs
+// behind: each request and response through the gateway is checked against
+// docs/openapi.yaml and each mismatch fails the test (with the method, path,
+// status and schema error). Requests a test malforms on purpose carry
+// apispec.UncheckedRequestHeader; their responses are still checked. Routes
+// whose function o.Functions replaced are checked only for the gateway's own
+// errors.
+func mustContractCheck(tb testing.TB, o Options) func(http.Handler) http.Handler {
+	tb.Helper()
+	spec, err := apispec.LoadRepo()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	standIns := map[string]bool{}
+	for fn := range o.Functions {
+		standIns[fn] = true
+	}
+	return func(next http.Handler) http.Handler {
+		return &apispec.Middleware{Spec: spec, Next: next, StandIns: standIns, Skip: gateway.IsDocsPath,
+			Report: func(p apispec.Problem) { tb.Errorf("%s", p) }}
+	}
 }
