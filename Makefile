@@ -19,8 +19,14 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The official FHIR R4 JSON schema, for pkg/export's test of its FHIR output.
+FHIR_SCHEMA := pkg/export/testdata/fhirschema
+$(FHIR_SCHEMA)/node_modules/.package-lock.json: $(FHIR_SCHEMA)/package-lock.json
+	npm ci --prefix $(FHIR_SCHEMA) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 .PHONY: deps
-deps: node_modules/.package-lock.json ## Install the pinned npm packages and Go modules.
+deps: node_modules/.package-lock.json $(FHIR_SCHEMA)/node_modules/.package-lock.json ## Install the pinned npm packages and Go modules.
 	@for m in $(GO_MODULES); do (cd $$m && go mod download); done
 
 .PHONY: build

