@@ -14,6 +14,15 @@ type Access struct {
 var TableAccess = map[string]Access{
 	"sync": {Read: true, Write: true}, // upserts records, reads them for last-writer-wins
 	"me":   {Read: true},              // reads the profile and links
+	// Consent and linking (pkg/linking). Every route that looks an invite
+	// code up writes the patient's guess throttle, so it needs Write.
+	"invite":        {Read: true, Write: true}, // reads profile, practice, open invites; puts the invite
+	"invites":       {Read: true},              // queries the doctor's open invites
+	"invitepreview": {Read: true, Write: true}, // reads invite and names; counts failed lookups
+	"consent":       {Read: true, Write: true}, // puts the consent record
+	"linkdoctor":    {Read: true, Write: true}, // claims the invite, writes the link
+	"revokelink":    {Read: true, Write: true}, // revokes the link, withdraws consents
+	"postconfirm":   {Read: true, Write: true}, // creates the patient's profile (reads it back if present)
 }
 
 // Table actions per access. Every request path is a GetItem or a Query on a

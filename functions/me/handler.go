@@ -9,10 +9,11 @@ import (
 	"github.com/copdfuel/backend/pkg/errs"
 )
 
-// Store is what GET /me needs of the user store.
+// Store is what GET /me needs of the store.
 type Store interface {
 	GetUser(ctx context.Context, userID string) (copd.User, error)
 	GetPractice(ctx context.Context, practiceID string) (copd.Practice, error)
+	Links(ctx context.Context, patientID string) ([]copd.Link, error)
 }
 
 // Handler serves GET /me.
@@ -29,6 +30,20 @@ type Me struct {
 	CreatedAt   *time.Time `json:"createdAt,omitempty"`
 	// Practice is the doctor's practice; absent for patients.
 	Practice *PracticeRef `json:"practice,omitempty"`
+	// Doctors are a patient's links, active and revoked, by doctor id
+	// (an empty list for a patient without links); absent for doctors.
+	Doctors *[]LinkedDoctor `json:"doctors,omitempty"`
+}
+
+// LinkedDoctor is one of a patient's links with the names to show.
+type LinkedDoctor struct {
+	DoctorID     string          `json:"doctorId"`
+	DisplayName  string          `json:"displayName"`
+	PracticeID   string          `json:"practiceId"`
+	PracticeName string          `json:"practiceName"`
+	Status       copd.LinkStatus `json:"status"`
+	LinkedAt     time.Time       `json:"linkedAt"`
+	RevokedAt    *time.Time      `json:"revokedAt,omitempty"`
 }
 
 // PracticeRef names a practice.
@@ -46,6 +61,11 @@ func (h *Handler) Serve(ctx context.Context, req *apigw.Request) (apigw.Response
 	switch {
 	case errs.Is(err, errs.NotFound), err == nil && u.Role != req.Caller.Role:
 		// No profile yet, or (defensively) one that belongs to the other pool.
+		if req.Caller.Role == copd.RolePatient {
+			if me.Doctors, err = h.doctors(ctx, req.Caller.Sub); err != nil {
+				return apigw.Response{}, err
+			}
+		}
 		return apigw.OK(me), nil
 	case err != nil:
 		return apigw.Response{}, err
@@ -64,5 +84,44 @@ func (h *Handler) Serve(ctx context.Context, req *apigw.Request) (apigw.Response
 		}
 		me.Practice = &PracticeRef{PracticeID: u.PracticeID, Name: p.Name}
 	}
+	if req.Caller.Role == copd.RolePatient {
+		if me.Doctors, err = h.doctors(ctx, req.Caller.Sub); err != nil {
+			return apigw.Response{}, err
+		}
+	}
 	return apigw.OK(me), nil
+}
+
+// doctors lists a patient's links with names: one Query of the patient's
+// LINK# items, then one read per distinct doctor and practice (a patient
+// has a handful; each is a 1 RCU GetItem). A doctor or practice whose
+// record is missing shows an empty name rather than failing /me.
+func (h *Handler) doctors(ctx context.Context, patientID string) (*[]LinkedDoctor, error) {
+	links, err := h.Users.Links(ctx, patientID)
+	if err != nil {
+		return nil, err
+	}
+	out := []LinkedDoctor{}
+	practices := map[string]string{}
+	for _, l := range links {
+		d := LinkedDoctor{DoctorID: l.DoctorID, PracticeID: l.PracticeID, Status: l.Status, LinkedAt: l.LinkedAt, RevokedAt: l.RevokedAt}
+		u, err := h.Users.GetUser(ctx, l.DoctorID)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return nil, err
+		}
+		if u.Role == copd.RoleDoctor {
+			d.DisplayName = u.DisplayName
+		}
+		name, ok := practices[l.PracticeID]
+		if !ok {
+			p, err := h.Users.GetPractice(ctx, l.PracticeID)
+			if err != nil && !errs.Is(err, errs.NotFound) {
+				return nil, err
+			}
+			name, practices[l.PracticeID] = p.Name, p.Name
+		}
+		d.PracticeName = name
+		out = append(out, d)
+	}
+	return &out, nil
 }

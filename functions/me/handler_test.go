@@ -70,6 +70,19 @@ func TestMe(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	linked := created.Add(24 * time.Hour)
+	for _, l := range []copd.Link{
+		{PatientID: "pat-1", DoctorID: "doc-1", PracticeID: "pr1", ConsentedAt: linked, LinkedAt: linked},
+		{PatientID: "pat-1", DoctorID: "doc-2", PracticeID: "pr-gone", ConsentedAt: linked, LinkedAt: linked},
+		{PatientID: "pat-2", DoctorID: "doc-1", PracticeID: "pr1", ConsentedAt: linked, LinkedAt: linked},
+	} {
+		if _, err := store.ActivateLink(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := store.RevokeLink(ctx, "pat-1", "doc-2", linked.Add(24*time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		ev     events.APIGatewayProxyRequest
@@ -79,11 +92,13 @@ func TestMe(t *testing.T) {
 		{"doctor with practice", event(doctorIss, "dc", "doc-1", "Dr.Lee@clinic.example"), 200,
 			`{"userId":"doc-1","email":"dr.lee@clinic.example","role":"doctor","displayName":"Dr Lee","createdAt":"2026-01-02T03:04:05Z","practice":{"practiceId":"pr1","name":"Harbour Lung Clinic"}}`},
 		{"patient", event(patientIss, "pc", "pat-1", "pat@example.com"), 200,
-			`{"userId":"pat-1","email":"pat@example.com","role":"patient","createdAt":"2026-01-02T03:04:05Z"}`},
+			`{"userId":"pat-1","email":"pat@example.com","role":"patient","createdAt":"2026-01-02T03:04:05Z","doctors":[
+				{"doctorId":"doc-1","displayName":"Dr Lee","practiceId":"pr1","practiceName":"Harbour Lung Clinic","status":"active","linkedAt":"2026-01-03T03:04:05Z"},
+				{"doctorId":"doc-2","displayName":"","practiceId":"pr-gone","practiceName":"","status":"revoked","linkedAt":"2026-01-03T03:04:05Z","revokedAt":"2026-01-04T03:04:05Z"}]}`},
 		{"patient before the sign-up trigger wrote a profile", event(patientIss, "pc", "pat-new", "New@Example.com"), 200,
-			`{"userId":"pat-new","email":"new@example.com","role":"patient"}`},
+			`{"userId":"pat-new","email":"new@example.com","role":"patient","doctors":[]}`},
 		{"a profile of the other pool is never shown", event(patientIss, "pc", "doc-1", "x@example.com"), 200,
-			`{"userId":"doc-1","email":"x@example.com","role":"patient"}`},
+			`{"userId":"doc-1","email":"x@example.com","role":"patient","doctors":[]}`},
 		{"patient token with doctor client", event(patientIss, "dc", "pat-1", "pat@example.com"), 401, ""},
 	}
 	for _, tc := range tests {

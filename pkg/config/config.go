@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/copdfuel/backend/pkg/access"
 	"github.com/copdfuel/backend/pkg/copd"
@@ -22,7 +23,49 @@ const (
 	EnvDoctorClientIDs  = "DOCTOR_CLIENT_IDS"
 	EnvAllowOrigin      = "ALLOW_ORIGIN" // CORS origin of the portal
 	EnvLogLevel         = "LOG_LEVEL"    // debug | info | warn | error
+	// EnvInviteTTL is how long a new invite stays usable (POST /invite), a
+	// Go duration such as 168h; optional, default copd.DefaultInviteTTL,
+	// at most copd.MaxInviteTTL.
+	EnvInviteTTL = "INVITE_TTL"
 )
+
+// InviteTTL reads EnvInviteTTL.
+func InviteTTL(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(EnvInviteTTL))
+	if v == "" {
+		return copd.DefaultInviteTTL, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute || d > copd.MaxInviteTTL {
+		return 0, fmt.Errorf("config: %s must be a duration from 1m to %v", EnvInviteTTL, copd.MaxInviteTTL)
+	}
+	return d, nil
+}
+
+// Trigger is what a Cognito trigger function needs: it has no API caller,
+// so no issuers or CORS origin.
+type Trigger struct {
+	Table    string
+	LogLevel slog.Level
+}
+
+// LoadTrigger reads a trigger's configuration with getenv.
+func LoadTrigger(getenv func(string) string) (Trigger, error) {
+	t := Trigger{Table: strings.TrimSpace(getenv(EnvTable))}
+	var problems []error
+	if t.Table == "" {
+		problems = append(problems, fmt.Errorf("%s is not set", EnvTable))
+	}
+	if lvl := getenv(EnvLogLevel); lvl != "" {
+		if err := t.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", EnvLogLevel, err))
+		}
+	}
+	if len(problems) > 0 {
+		return Trigger{}, fmt.Errorf("config: %w", errors.Join(problems...))
+	}
+	return t, nil
+}
 
 // Config is what every API function needs.
 type Config struct {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,6 +33,39 @@ type Env struct {
 // in time. Past them a request fails with 503 and Retry-After.
 const MaxAttempts = 5
 
+// TriggerEnv is a Cognito trigger function's environment.
+type TriggerEnv struct {
+	Config config.Trigger
+	Dynamo *dynamodb.Client
+	Log    *slog.Logger
+}
+
+// SetupTrigger is Setup for a Cognito trigger: table and log level only.
+func SetupTrigger(ctx context.Context, getenv func(string) string, logw io.Writer) (*TriggerEnv, error) {
+	cfg, err := config.LoadTrigger(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := loadAWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &TriggerEnv{Config: cfg, Dynamo: dynamodb.NewFromConfig(awsCfg), Log: philog.New(logw, cfg.LogLevel)}, nil
+}
+
+func loadAWS(ctx context.Context) (aws.Config, error) {
+	c, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = MaxAttempts
+			o.MaxBackoff = 2 * time.Second
+		})
+	}))
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("aws config: %w", err)
+	}
+	return c, nil
+}
+
 // Setup reads the configuration with getenv and builds the clients. Logs go
 // to logw (os.Stdout in Lambda: CloudWatch collects it).
 func Setup(ctx context.Context, getenv func(string) string, logw io.Writer) (*Env, error) {
@@ -39,14 +73,9 @@ func Setup(ctx context.Context, getenv func(string) string, logw io.Writer) (*En
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = MaxAttempts
-			o.MaxBackoff = 2 * time.Second
-		})
-	}))
+	awsCfg, err := loadAWS(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
+		return nil, err
 	}
 	return &Env{
 		Config: cfg,

@@ -45,6 +45,7 @@ const smallBody = 16 << 10
 
 var (
 	patient = []copd.Role{copd.RolePatient}
+	doctor  = []copd.Role{copd.RoleDoctor}
 	anyRole = []copd.Role{copd.RolePatient, copd.RoleDoctor}
 )
 
@@ -52,10 +53,20 @@ var (
 var Routes = []Route{
 	{Method: "POST", Path: "/sync", Function: "sync", Roles: patient, MaxBody: copd.MaxSyncBodyBytes},
 	{Method: "GET", Path: "/me", Function: "me", Roles: anyRole},
+	// Consent and linking (DESIGN.md section 2, pkg/linking).
+	{Method: "POST", Path: "/invite", Function: "invite", Roles: doctor, MaxBody: smallBody},
+	{Method: "GET", Path: "/invites", Function: "invites", Roles: doctor},
+	{Method: "GET", Path: "/invites/{code}", Function: "invitepreview", Roles: patient},
+	{Method: "POST", Path: "/consent", Function: "consent", Roles: patient, MaxBody: smallBody},
+	{Method: "POST", Path: "/link-doctor", Function: "linkdoctor", Roles: patient, MaxBody: smallBody},
+	{Method: "DELETE", Path: "/links/{doctorId}", Function: "revokelink", Roles: patient},
 }
 
-// Triggers are the Cognito triggers.
-var Triggers = []Trigger{}
+// Triggers are the Cognito triggers (all on the patient pool).
+var Triggers = []Trigger{
+	// Writes the patient's User record when they confirm their sign-up.
+	{Function: "postconfirm", Event: "PostConfirmation"},
+}
 
 // Functions lists every function directory, routes first, in table order.
 func Functions() []string {
