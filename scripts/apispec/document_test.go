@@ -170,23 +170,9 @@ var codePatterns = []*regexp.Regexp{
 // added. A route that answers with one must document it, and then it leaves
 // this list (the test says so).
 var storeOnly = map[string]string{
-	"conflict":  "a lost conditional write: POST /sync classifies it as stale or unchanged",
-	"not_found": "GET /me treats a missing profile or practice as not yet written",
-	// The linking routes (POST /invite, GET /invites/{code}, POST /consent,
-	// POST /link-doctor, DELETE /links/{doctorId}) are not in pkg/route yet;
-	// their codes are documented with them.
-	"invalid_invite_code":     "linking routes not in pkg/route yet",
-	"invite_not_found":        "linking routes not in pkg/route yet",
-	"invite_expired":          "linking routes not in pkg/route yet",
-	"invite_used":             "linking routes not in pkg/route yet",
-	"consent_required":        "linking routes not in pkg/route yet",
-	"consent_withdrawn":       "linking routes not in pkg/route yet",
-	"invalid_consent_type":    "linking routes not in pkg/route yet",
-	"too_many_open_invites":   "linking routes not in pkg/route yet",
-	"too_many_attempts":       "linking routes not in pkg/route yet",
-	"link_not_found":          "linking routes not in pkg/route yet",
-	"doctor_without_practice": "linking routes not in pkg/route yet",
-	"patient_not_found":       "doctor views (GET /patients/{id}/...) not in pkg/route yet",
+	"conflict":          "a lost conditional write: POST /sync classifies it as stale or unchanged",
+	"not_found":         "GET /me treats a missing profile or practice as not yet written",
+	"patient_not_found": "doctor views (GET /patients/{id}/...) not in pkg/route yet",
 }
 
 // TestDocument_ErrorCodes: every error code the API can answer with is in
