@@ -76,6 +76,10 @@ docs-html: .local/docs/index.html ## Render docs/openapi.yaml to .local/docs/ind
 dev-reset: ## Delete the local stack's state (.local/ except built binaries).
 	rm -rf .local/dynamodb .local/cognito .local/logs .local/dev.json
 
+.PHONY: admin
+admin: ## Create a practice or a doctor (README "Practices and doctors"): make admin ARGS="practice --id ID --name NAME".
+	@cd scripts && go run ./cmd/admin $(ARGS)
+
 .PHONY: test-integration
 test-integration: deps build-local ## Integration tests of the local stack (gateway, Lambda emulator, Cognito, end to end).
 	@cd scripts && go test -count=1 ./...

@@ -115,6 +115,8 @@ type Stack struct {
 	Accounts         seed.Accounts
 	// Seeded is the outcome of pushing the demo records (zero if not seeded).
 	Seeded seed.PushResult
+	// Linked says whether seeding made the demo link (false: it existed).
+	Linked seed.LinkResult
 	Steps  []Step
 	// Missing lists functions without a binary (their routes answer 502,
 	// their triggers are not configured).
@@ -383,6 +385,21 @@ func (s *Stack) seed(ctx context.Context, o Options) error {
 		return err
 	}
 	s.step(fmt.Sprintf("demo records (%d through POST /sync)", len(recs)), t0)
+	for _, fn := range []string{"invite", "consent", "linkdoctor", "me"} {
+		if containsString(s.Missing, fn) {
+			s.logf("functions/%s has no binary: demo link not made", fn)
+			return nil
+		}
+	}
+	t0 = time.Now()
+	docTok, err := s.SignIn(ctx, true, seed.DoctorEmail, seed.DoctorPassword, acc.DoctorTOTPSecret)
+	if err != nil {
+		return err
+	}
+	if s.Linked, err = seed.Link(ctx, &http.Client{Timeout: 30 * time.Second}, s.Info.APIURL, docTok, tok, acc.DoctorSub); err != nil {
+		return err
+	}
+	s.step("demo link (invite, consent, link through the API)", t0)
 	return nil
 }
 

@@ -1,8 +1,10 @@
 // Package seed fills the local stack with demo data: a practice, a doctor
-// (admin-created, permanent password, TOTP enrolled), a patient (signed up
-// and confirmed like the app does), their profiles, and 90 days of health
-// records pushed through the API (POST /sync) as the demo patient. Every
-// step is idempotent: ids are deterministic and existing users are reused.
+// (admin-created, permanent password, TOTP enrolled) and their profiles, a
+// patient (signed up and confirmed like the app does; the post-confirmation
+// trigger writes the profile), 90 days of health records pushed through the
+// API (POST /sync) as the demo patient, and the link between the two made
+// through the API (invite, consent, link). Every step is idempotent: ids are
+// deterministic and existing users and links are reused.
 package seed
 
 import (
@@ -71,12 +73,8 @@ func Users(ctx context.Context, api *cip.Client, pools provision.Pools, store Pr
 		DisplayName: "Dr. Dana Reyes", PracticeID: PracticeID, CreatedAt: created}); err != nil {
 		return a, fmt.Errorf("seed: doctor profile: %w", err)
 	}
-	// Deployed, the post-confirmation trigger writes this; written here too
-	// so the demo works before that trigger exists (PutUser is idempotent).
-	if _, err := store.PutUser(ctx, copd.User{UserID: a.PatientSub, Email: PatientEmail, Role: copd.RolePatient,
-		DisplayName: "Pat Morgan", CreatedAt: created}); err != nil {
-		return a, fmt.Errorf("seed: patient profile: %w", err)
-	}
+	// The patient's profile is written by the post-confirmation trigger
+	// (functions/postconfirm) when the sign-up is confirmed, as deployed.
 	return a, nil
 }
 
