@@ -101,6 +101,13 @@ func TestLinkConformance(t *testing.T) {
 	})
 }
 
+func TestDoctorConformance(t *testing.T) {
+	storetest.RunDoctor(t, func(t *testing.T) storetest.DoctorStore {
+		s, _, _ := mustStore(t)
+		return s
+	})
+}
+
 func TestCreateTable(t *testing.T) {
 	ctx := context.Background()
 	c := newClient(t, endpoint)

@@ -17,6 +17,10 @@
 //	                  GSI1 DOCTOR#<doctorSub> / PATIENT#<sub>
 //	                  (only while active: a doctor's patients)
 //	guess throttle    PK PATIENT#<sub>           SK THROTTLE#<name>
+//	list summary      PK PATIENT#<sub>           SK SUMMARY
+//	                  (the flags of GET /patients, kept at sync time)
+//	audit entry       PK PATIENT#<sub>           SK AUDIT#<at>#<requestId>
+//	                  (a doctor's read of the patient's data)
 //
 // Times inside keys are TimeKey strings (UTC, fixed width, nanoseconds), so
 // string order is time order.
@@ -85,7 +89,19 @@ const (
 	ConsentPrefix  = "CONSENT#"
 	LinkPrefix     = "LINK#"
 	throttlePrefix = "THROTTLE#"
+	// AuditPrefix starts the sort key of every audit entry.
+	AuditPrefix = "AUDIT#"
 )
+
+// SummarySK is the sort key of a patient's list summary (one per patient).
+const SummarySK = "SUMMARY"
+
+// Audit is the sort key of an audit entry: the request's time then its id,
+// so a patient's entries sort by time and a retried request (same id, same
+// request time) writes the same item again instead of a second one.
+func Audit(at time.Time, requestID string) string {
+	return AuditPrefix + TimeKey(at) + "#" + requestID
+}
 
 // InviteSK is the sort key of an invite (one item per partition).
 const InviteSK = "INVITE"
@@ -164,4 +180,15 @@ func ParseRecord(sk string) (recordType, id string, ok bool) {
 		return "", "", false
 	}
 	return strings.Cut(rest, "#")
+}
+
+// ValidAuditPosition reports whether p is the part of an audit entry's sort
+// key after AuditPrefix: a TimeKey, '#', and a request id without '#'.
+func ValidAuditPosition(p string) bool {
+	ts, id, ok := strings.Cut(p, "#")
+	if !ok || id == "" || len(id) > 128 || strings.Contains(id, "#") {
+		return false
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	return err == nil && TimeKey(t) == ts
 }

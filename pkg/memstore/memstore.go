@@ -45,6 +45,7 @@ type Store struct {
 	users     map[string]copd.User
 	practices map[string]copd.Practice
 	link      *linkData
+	doctor    *doctorData
 	calls     map[string]int
 }
 

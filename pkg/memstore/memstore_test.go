@@ -109,3 +109,7 @@ func TestCanceledContext(t *testing.T) {
 func TestLinkConformance(t *testing.T) {
 	storetest.RunLinks(t, func(t *testing.T) storetest.LinkStore { return memstore.New() })
 }
+
+func TestDoctorConformance(t *testing.T) {
+	storetest.RunDoctor(t, func(t *testing.T) storetest.DoctorStore { return memstore.New() })
+}
