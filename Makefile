@@ -99,3 +99,16 @@ diff: synth ## Compare the synthesized templates with the snapshots in cdk/testd
 .PHONY: snapshot
 snapshot: synth ## Update the snapshots in cdk/testdata (after reviewing `make diff`).
 	@go run ./cdk/cmd/snapshot -out cdk.out -dir cdk/testdata -update
+
+# Benchmarks (docs/benchmarks.md). Figures are noisy on 2 cores: compare the
+# ratios printed side by side in one run, not absolute times across runs.
+BENCH_PORTS := COPD_API_PORT=13000 COPD_LAMBDA_PORT=13001 COPD_PORTAL_PORT=13002 COPD_DYNAMODB_PORT=13567 COPD_COGNITO_PORT=13229
+
+.PHONY: bench
+bench: deps build-local ## Measure: make dev cold start, /sync of 100 records through the gateway vs direct puts, handler CPU.
+	@echo "== make dev cold start (fresh state, devstack -once, 3 runs)"
+	@for i in 1 2 3; do d=$$(mktemp -d); (cd scripts && COPD_LOCAL_DIR=$$d $(BENCH_PORTS) go run ./cmd/devstack -once | grep -E 'ready \(since'); rm -rf $$d; done
+	@echo "== POST /sync of 100 records: local gateway vs the same puts made directly (floor)"
+	@cd scripts && go test -run '^$$' -bench 'BenchmarkSync100' -benchtime 15x -count 1 ./localstack | grep -E '^(Benchmark|ok)'
+	@echo "== handler CPU (Go benchmarks)"
+	@cd pkg && go test -run '^$$' -bench . -benchmem -count 1 ./overview ./export | grep -E '^(Benchmark|ok)'

@@ -25,7 +25,7 @@ import (
 // mustRealFunctions skips unless make build-local has built every function
 // into .local/bin. Under make test (COPD_REQUIRE_E2E=1) a missing binary
 // fails instead, so CI can never pass by skipping the end-to-end tests.
-func mustRealFunctions(t *testing.T) {
+func mustRealFunctions(t testing.TB) {
 	t.Helper()
 	root, err := localstack.RepoRoot()
 	if err != nil {
