@@ -13,13 +13,22 @@ import (
 	"github.com/copdfuel/backend/pkg/apigw"
 	"github.com/copdfuel/backend/pkg/copd"
 	"github.com/copdfuel/backend/pkg/errs"
+	"github.com/copdfuel/backend/pkg/overview"
 )
 
 // Store is what the sync handler needs of the record store.
 type Store interface {
 	GetRecords(ctx context.Context, patientID string, keys []copd.RecordKey) (map[copd.RecordKey]copd.StoredRecord, error)
 	PutRecord(ctx context.Context, patientID string, r copd.StoredRecord) error
+	// GetSummary and PutSummary keep the patient's list summary (the flags
+	// of GET /patients) up to date.
+	GetSummary(ctx context.Context, patientID string) (overview.Summary, int64, error)
+	PutSummary(ctx context.Context, patientID string, s overview.Summary, rev int64) error
 }
+
+// summaryAttempts bounds the read-apply-write rounds of the summary when
+// other syncs of the same patient keep winning the conditional write.
+const summaryAttempts = 5
 
 // Handler serves POST /sync: it upserts a batch of a patient's records with
 // last-writer-wins, answering one result per record in request order.
@@ -44,6 +53,9 @@ type item struct {
 	rec     copd.Record
 	version copd.Version
 	result  copd.SyncResult
+	// current is what the store holds for the record's key once the
+	// request is done: this record, or the newer one it lost to.
+	current *copd.StoredRecord
 }
 
 // Serve handles one request.
@@ -83,6 +95,9 @@ func (h *Handler) Serve(ctx context.Context, req *apigw.Request) (apigw.Response
 		keys = append(keys, k)
 	}
 	if err := h.write(ctx, req.Caller.Sub, keys, winners, items, now); err != nil {
+		return apigw.Response{}, err
+	}
+	if err := h.summarize(ctx, req.Caller.Sub, keys, winners, items, now); err != nil {
 		return apigw.Response{}, err
 	}
 	resp := copd.SyncResponse{Results: make([]copd.SyncResult, len(items))}
@@ -127,16 +142,20 @@ func (h *Handler) write(ctx context.Context, patient string, keys []copd.RecordK
 		switch {
 		case exists && old.Version == it.version:
 			it.result.Status = copd.StatusUnchanged
+			it.current = &old
 			continue
 		case exists && !it.version.After(old.Version):
 			it.result.Status = copd.StatusStale
+			it.current = &old
 			continue
 		}
 		g.Go(func() error {
-			err := h.Records.PutRecord(gctx, patient, copd.StoredRecord{Record: it.rec, Version: it.version, SyncedAt: now})
+			sr := copd.StoredRecord{Record: it.rec, Version: it.version, SyncedAt: now}
+			err := h.Records.PutRecord(gctx, patient, sr)
 			switch {
 			case err == nil:
 				it.result.Status = written(it.rec, exists)
+				it.current = &sr
 				return nil
 			case errs.Is(err, errs.Conflict):
 				return h.classifyLost(gctx, patient, it)
@@ -167,10 +186,49 @@ func (h *Handler) classifyLost(ctx context.Context, patient string, it *item) er
 		return err
 	}
 	it.result.Status = copd.StatusStale
-	if cur, ok := now[it.rec.Key()]; ok && cur.Version == it.version {
-		it.result.Status = copd.StatusUnchanged
+	if cur, ok := now[it.rec.Key()]; ok {
+		if cur.Version == it.version {
+			it.result.Status = copd.StatusUnchanged
+		}
+		it.current = &cur
 	}
 	return nil
+}
+
+// summarize applies what the store now holds for every key of the batch
+// (the written records, and for unchanged or stale ones the stored
+// version) to the patient's list summary, with a write conditioned on the
+// summary's revision; on a lost race it reads again and re-applies, a
+// bounded number of times.
+//
+// It runs after the records are stored. If it fails, the request fails
+// (503 or 500) although the records are durable: the phone retries the
+// batch, the retry finds every record unchanged, and because the whole
+// batch is applied again (Apply is idempotent: a fact changes only for a
+// newer version) the summary catches up. So a 200 always means the list
+// flags include the batch.
+func (h *Handler) summarize(ctx context.Context, patient string, keys []copd.RecordKey, winners map[copd.RecordKey]int, items []item, now time.Time) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	recs := make([]copd.StoredRecord, 0, len(keys))
+	for _, k := range keys {
+		if cur := items[winners[k]].current; cur != nil {
+			recs = append(recs, *cur)
+		}
+	}
+	var err error
+	for range summaryAttempts {
+		sum, rev, gerr := h.Records.GetSummary(ctx, patient)
+		if gerr != nil {
+			return gerr
+		}
+		err = h.Records.PutSummary(ctx, patient, sum.Apply(recs, now), rev)
+		if !errs.Is(err, errs.Conflict) {
+			return err
+		}
+	}
+	return errs.Wrap(errs.Unavailable, "store_unavailable", "the data store is busy; retry later", fmt.Errorf("sync: summary still contended: %w", err))
 }
 
 // parseRecord decodes and validates one raw record. On error it still

@@ -14,14 +14,18 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/copdfuel/backend/pkg/access"
 	"github.com/copdfuel/backend/pkg/apigw"
 	"github.com/copdfuel/backend/pkg/copd"
 	"github.com/copdfuel/backend/pkg/errs"
 	"github.com/copdfuel/backend/pkg/memstore"
+	"github.com/copdfuel/backend/pkg/overview"
 	"github.com/copdfuel/backend/pkg/philog"
 )
+
+var cmpSort = cmpopts.SortSlices(func(a, b string) bool { return a < b })
 
 var (
 	//go:embed testdata/event.json
@@ -495,5 +499,134 @@ func TestSync_NoPHIInLogs(t *testing.T) {
 	}
 	if !strings.Contains(logs, `"request_id":"c6af9ac6-7b61-11e6-9a41-93e8deadbeef"`) {
 		t.Errorf("log lines lack the request id:\n%s", logs)
+	}
+}
+
+// flags returns the list flags of the test patient's stored summary as of
+// the test's today, and the summary's revision.
+func (h *harness) flags(t *testing.T) (overview.Flags, int64) {
+	t.Helper()
+	sum, rev, err := h.store.GetSummary(context.Background(), patient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum.Flags(testNow.Format(time.DateOnly), overview.Options{}), rev
+}
+
+// TestSync_KeepsListSummary: every sync leaves the patient's list summary
+// in step with what is stored: created, updated, deleted, and a stale copy
+// that must not win.
+func TestSync_KeepsListSummary(t *testing.T) {
+	h := newHarness(t)
+	h.mustSync(t, records(oxygen("o1", "2026-12-02", "2026-12-02T08:00:00Z", 85), oxygen("o2", "2026-12-03", "2026-12-03T08:00:00Z", 94)))
+	fl, rev := h.flags(t)
+	if !fl.LowOxygen || *fl.LowestSpo2Percent != 85 || rev != 1 || !fl.LastSyncAt.Equal(testNow) {
+		t.Fatalf("after the first sync: %+v rev %d; want low oxygen 85, rev 1, lastSyncAt now", fl, rev)
+	}
+	// The low reading is corrected on one phone; another phone later sends
+	// the old copy (stale): the summary keeps the correction.
+	h.mustSync(t, records(oxygen("o1", "2026-12-02", "2026-12-02T09:00:00Z", 92)))
+	if diff := cmp.Diff([]string{"oxygen/o1 stale"}, h.mustSync(t, records(oxygen("o1", "2026-12-02", "2026-12-02T08:00:00Z", 85)))); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if fl, _ := h.flags(t); fl.LowOxygen || *fl.LowestSpo2Percent != 92 {
+		t.Errorf("after the correction and a stale copy: %+v; want no low oxygen, lowest 92", fl)
+	}
+	// Deleting the only readings clears them.
+	h.mustSync(t, records(`{"id":"o1","type":"oxygen","date":"2026-12-02","updatedAt":"2026-12-02T10:00:00Z","deleted":true}`,
+		`{"id":"o2","type":"oxygen","date":"2026-12-03","updatedAt":"2026-12-03T10:00:00Z","deleted":true}`))
+	if fl, rev := h.flags(t); fl.LowestSpo2Percent != nil || rev != 4 {
+		t.Errorf("after deleting both: %+v rev %d; want no reading, rev 4", fl, rev)
+	}
+	// A batch of invalid records only stores nothing and leaves it alone.
+	h.mustSync(t, records(oxygen("bad", "2026-12-03", "2026-12-03T08:00:00Z", 140)))
+	if _, rev := h.flags(t); rev != 4 {
+		t.Errorf("an all-invalid batch wrote the summary (rev %d)", rev)
+	}
+}
+
+// TestSync_SummaryFailure: the records are stored but the summary write
+// fails: the request fails (so the phone retries) and the retry, whose
+// records are all unchanged, still brings the summary up to date.
+func TestSync_SummaryFailure(t *testing.T) {
+	tests := []struct {
+		name   string
+		op     string
+		err    error
+		status int
+	}{
+		{"summary read throttled", memstore.OpGetSummary, errs.E(errs.Unavailable, "store_unavailable", "busy"), 503},
+		{"summary write throttled", memstore.OpPutSummary, errs.E(errs.Unavailable, "store_unavailable", "busy"), 503},
+		{"summary write fails", memstore.OpPutSummary, errors.New("boom"), 500},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.store.Fail = func(op string) error {
+				if op == tc.op {
+					return tc.err
+				}
+				return nil
+			}
+			body := records(oxygen("o1", "2026-12-03", "2026-12-03T08:00:00Z", 84))
+			if resp := h.post(t, body); resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
+			}
+			if n := len(h.stored(t, "2026-12-03", "2026-12-03")); n != 1 {
+				t.Fatalf("%d records stored before the summary failed, want 1", n)
+			}
+			h.store.Fail = nil
+			if diff := cmp.Diff([]string{"oxygen/o1 unchanged"}, h.mustSync(t, body)); diff != "" {
+				t.Fatalf("retry (-want +got):\n%s", diff)
+			}
+			if fl, _ := h.flags(t); !fl.LowOxygen {
+				t.Errorf("after the retry the summary lacks the reading: %+v", fl)
+			}
+		})
+	}
+}
+
+// TestSync_SummaryRace: another sync of the same patient writes the summary
+// between this one's read and write; this one re-reads and both batches
+// end up in the summary.
+func TestSync_SummaryRace(t *testing.T) {
+	h := newHarness(t)
+	other := oxygen("other", "2026-12-03", "2026-12-03T07:00:00Z", 80)
+	var otherRec copd.Record
+	if err := json.Unmarshal([]byte(other), &otherRec); err != nil {
+		t.Fatal(err)
+	}
+	races, inside := 0, false
+	h.store.Fail = func(op string) error {
+		if op == memstore.OpPutSummary && races < 2 && !inside {
+			races++
+			inside = true // the other sync's own calls pass through Fail too
+			defer func() { inside = false }()
+			sum, rev, err := h.store.GetSummary(context.Background(), patient)
+			if err != nil {
+				return err
+			}
+			n := otherRec.Normalized()
+			sum = sum.Apply([]copd.StoredRecord{{Record: n, Version: n.Version(), SyncedAt: testNow}}, testNow)
+			if err := h.store.PutSummary(context.Background(), patient, sum, rev); err != nil {
+				t.Errorf("the other sync: %v", err)
+			}
+		}
+		return nil
+	}
+	h.mustSync(t, records(oxygen("mine", "2026-12-03", "2026-12-03T08:00:00Z", 93)))
+	if races != 2 {
+		t.Fatalf("%d races, want 2", races)
+	}
+	sum, _, err := h.store.GetSummary(context.Background(), patient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range sum.Facts {
+		ids = append(ids, f.ID)
+	}
+	if diff := cmp.Diff([]string{"mine", "other"}, ids, cmpSort); diff != "" {
+		t.Errorf("facts (-want +got):\n%s", diff)
 	}
 }

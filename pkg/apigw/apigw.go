@@ -43,17 +43,50 @@ type Request struct {
 	// Query holds every value of every query parameter.
 	Query url.Values
 	// Body is the decoded (base64 undone) body, within Route.MaxBody.
-	Body   []byte
-	header http.Header
+	Body []byte
+	// RequestTime is when API Gateway received the request (its
+	// requestTimeEpoch, milliseconds): the same in a retried invocation of
+	// the same request, so it can key idempotent writes. The adapter's
+	// clock if the event lacks it.
+	RequestTime time.Time
+	header      http.Header
+	// path is the resource path as called (no stage), stagePath with the
+	// stage prefix API Gateway's own host names need.
+	path, stagePath string
 }
 
 // Header returns a request header, matched case-insensitively.
 func (r *Request) Header(name string) string { return r.header.Get(name) }
 
+// URL returns the absolute URL the client called, without the query: the
+// scheme from X-Forwarded-Proto (https if absent), the Host header, and
+// the path, with the stage prefix when the host is API Gateway's own
+// (*.amazonaws.com; a custom domain or the local gateway maps the stage
+// away). "" if the request has no Host header.
+func (r *Request) URL() string {
+	host := r.header.Get("Host")
+	if host == "" {
+		return ""
+	}
+	proto := r.header.Get("X-Forwarded-Proto")
+	if proto != "http" {
+		proto = "https"
+	}
+	p := r.path
+	if strings.HasSuffix(strings.ToLower(host), ".amazonaws.com") && r.stagePath != "" {
+		p = r.stagePath
+	}
+	return proto + "://" + host + p
+}
+
 // Response is a handler's successful answer.
 type Response struct {
-	Status  int // 200 if zero
-	Body    any // encoded as JSON; nil gives an empty body
+	Status int // 200 if zero
+	Body   any // encoded as JSON; nil gives an empty body
+	// RawBody, if not nil, is sent as it is instead of Body (e.g. a CSV
+	// export); set its Content-Type in Headers. CORS and the other
+	// headers of every response are added as for JSON.
+	RawBody []byte
 	Headers map[string]string
 	// LogAttrs are added to the request's one log line; only allow-listed
 	// keys (philog.Allowed) survive.
@@ -185,16 +218,23 @@ func (a *Adapter) serve(ctx context.Context, routes []route.Route, ev events.API
 	for k, vs := range ev.MultiValueQueryStringParameters {
 		query[k] = vs
 	}
+	reqTime := a.Now()
+	if ms := ev.RequestContext.RequestTimeEpoch; ms > 0 {
+		reqTime = time.UnixMilli(ms).UTC()
+	}
 	req := &Request{
-		Caller:     caller,
-		Route:      *rt,
-		RequestID:  ev.RequestContext.RequestID,
-		SourceIP:   ev.RequestContext.Identity.SourceIP,
-		UserAgent:  ev.RequestContext.Identity.UserAgent,
-		PathParams: ev.PathParameters,
-		Query:      query,
-		Body:       body,
-		header:     header,
+		Caller:      caller,
+		Route:       *rt,
+		RequestID:   ev.RequestContext.RequestID,
+		SourceIP:    ev.RequestContext.Identity.SourceIP,
+		UserAgent:   ev.RequestContext.Identity.UserAgent,
+		PathParams:  ev.PathParameters,
+		Query:       query,
+		Body:        body,
+		RequestTime: reqTime,
+		header:      header,
+		path:        ev.Path,
+		stagePath:   ev.RequestContext.Path,
 	}
 	out, err := h(ctx, req)
 	return caller, out, err
@@ -323,6 +363,9 @@ func (a *Adapter) response(out Response) (events.APIGatewayProxyResponse, error)
 		status = http.StatusOK
 	}
 	body := ""
+	if out.RawBody != nil {
+		return events.APIGatewayProxyResponse{StatusCode: status, Headers: h, Body: string(out.RawBody)}, nil
+	}
 	if out.Body != nil {
 		b, err := json.Marshal(out.Body)
 		if err != nil {
