@@ -69,6 +69,9 @@ type Options struct {
 	// APIMiddleware wraps the gateway's handler (New puts the OpenAPI
 	// validator of scripts/apispec there).
 	APIMiddleware func(http.Handler) http.Handler
+	// PortalIdleMinutes is the portal's idle sign-out in its config.json;
+	// 0 means DefaultPortalIdleMinutes.
+	PortalIdleMinutes int
 	// DocsHTML is the rendered API documentation the gateway serves at
 	// /docs; default <repository>/.local/docs/index.html (make docs-html).
 	// The document itself, <repository>/docs/openapi.yaml, is at /openapi.yaml.
@@ -124,9 +127,10 @@ type Stack struct {
 	// LogPath is the log file New writes (tests only).
 	LogPath string
 
-	log       io.Writer
-	closers   []func()
-	closeOnce sync.Once
+	log               io.Writer
+	portalIdleMinutes int
+	closers           []func()
+	closeOnce         sync.Once
 }
 
 // RepoRoot finds the repository root: the nearest folder above the working
@@ -174,7 +178,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.SeedDays == 0 {
 		o.SeedDays = 90
 	}
-	s := &Stack{log: &syncWriter{w: o.Log}, Table: provision.TableName}
+	if o.PortalIdleMinutes == 0 {
+		o.PortalIdleMinutes = DefaultPortalIdleMinutes
+	}
+	s := &Stack{log: &syncWriter{w: o.Log}, Table: provision.TableName, portalIdleMinutes: o.PortalIdleMinutes}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -348,7 +355,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		api = o.APIMiddleware(api)
 	}
 	serve(apiLn, api)
-	serve(portalLn, gateway.Static(o.PortalDir))
+	serve(portalLn, PortalHandler(s.PortalConfig(), gateway.Static(o.PortalDir)))
 
 	s.Info.DemoPatient = Credentials{Email: seed.PatientEmail, Password: seed.PatientPassword}
 	s.Info.DemoDoctor = Credentials{Email: seed.DoctorEmail, Password: seed.DoctorPassword, TOTPSecret: o.TOTPSecret}
