@@ -48,13 +48,14 @@ vet: ## go vet and gofmt over every module.
 	@for m in $(GO_MODULES); do (cd $$m && go vet ./...); done
 
 .PHONY: test
-test: deps vet lint-openapi build-local ## Run every test: vet, OpenAPI lint, unit, integration against the stand-ins.
+test: deps vet lint-openapi build-local portal ## Run every test: vet, OpenAPI lint, unit, integration against the stand-ins, the portal in Chromium.
 	@for m in $(GO_MODULES); do (cd $$m && COPD_REQUIRE_E2E=1 go test -count=1 -timeout 600s ./...); done
+	@node --test portal/e2e/
 	@echo "GOWORK=off build of every function:"; for f in $(FUNCTIONS); do (cd functions/$$f && GOWORK=off go build -o /dev/null .); done
 	@$(MAKE) --no-print-directory diff
 
 .PHONY: dev
-dev: deps build-local docs-html ## Run the whole system on 127.0.0.1 with demo data (docs/local-stack.md); Ctrl-C stops it.
+dev: deps build-local docs-html portal ## Run the whole system on 127.0.0.1 with demo data (docs/local-stack.md); Ctrl-C stops it.
 	@cd scripts && go run ./cmd/devstack
 
 # The API contract (docs/openapi.yaml) with Redocly CLI from the lockfile, offline:
@@ -71,6 +72,20 @@ docs-html: .local/docs/index.html ## Render docs/openapi.yaml to .local/docs/ind
 .local/docs/index.html: docs/openapi.yaml docs/redocly.yaml node_modules/.package-lock.json
 	@mkdir -p $(@D)
 	@out=$$($(REDOCLY) build-docs --config docs/redocly.yaml --inlineBundle --title 'COPD Fuel API' -o $@ docs/openapi.yaml 2>&1) && rc=0 || rc=$$?; grep -v '[║╔╚]' <<<"$$out" | grep . || true; exit $$rc
+
+# The doctor portal (portal/): its own pinned npm packages, type-checked and
+# built by Vite into portal/dist, which make dev serves and the CDK app hosts.
+PORTAL_SRC := $(shell find portal/src -type f 2>/dev/null) portal/index.html portal/vite.config.ts portal/tsconfig.json
+
+portal/node_modules/.package-lock.json: portal/package-lock.json
+	npm ci --prefix portal --no-audit --no-fund --loglevel=error
+	@touch $@
+
+portal/dist/index.html: portal/node_modules/.package-lock.json $(PORTAL_SRC)
+	@cd portal && npx --no-install tsc --noEmit -p . && npx --no-install vite build --logLevel warn
+
+.PHONY: portal
+portal: portal/dist/index.html ## Build the doctor portal into portal/dist (npm ci + type check + vite build).
 
 .PHONY: dev-reset
 dev-reset: ## Delete the local stack's state (.local/ except built binaries).

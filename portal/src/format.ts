@@ -48,3 +48,7 @@ export function signed(v: number | null | undefined, digits = 1, unit = ''): str
   if (v === null || v === undefined) return '—';
   return (v > 0 ? '+' : v < 0 ? '−' : '±') + num(Math.abs(v), digits, unit);
 }
+
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+}

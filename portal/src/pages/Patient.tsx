@@ -5,7 +5,7 @@ import type { Api, PatientRow } from '../api';
 import { describeError } from '../api';
 import { ExerciseChart, OxygenChart, RescueChart, WaterChart, WeightChart } from '../charts';
 import { fetchExport, saveFile, type ExportFormat } from '../export';
-import { ago, dateTime, longDate, num, signed } from '../format';
+import { ago, dateTime, longDate, num, plural, signed } from '../format';
 import { knownPatient, rememberPatients } from '../patients';
 import { RANGES, href } from '../router';
 import type { Overview } from '../types';
@@ -44,9 +44,9 @@ function Latest({ o }: { o: Overview }) {
         tone={ox.latest && ox.latest.spo2Percent < ox.thresholdPercent ? 'alert' : undefined}
       />
       <Stat label={`Readings below ${ox.thresholdPercent}%`} value={String(ox.belowThresholdCount)} sub={`of ${ox.readingCount} readings`} tone={ox.belowThresholdCount > 0 ? 'alert' : undefined} />
-      <Stat label="Exacerbation medication" value={`${ex.doses} dose${ex.doses === 1 ? '' : 's'}`} sub={`on ${ex.daysWithUse} day${ex.daysWithUse === 1 ? '' : 's'}`} tone={ex.doses > 0 ? 'alert' : undefined} />
-      <Stat label="Exercise" value={`${num(o.exercise.totalMinutes, 0)} min`} sub={`${o.exercise.weeks.length} weeks`} />
-      <Stat label="Water" value={`${num(o.water.meanMlPerDay, 0)} ml/day`} sub={`${o.water.daysWithEntry} days logged`} />
+      <Stat label="Exacerbation medication" value={plural(ex.doses, 'dose')} sub={`on ${plural(ex.daysWithUse, 'day')}`} tone={ex.doses > 0 ? 'alert' : undefined} />
+      <Stat label="Exercise" value={`${num(o.exercise.totalMinutes, 0)} min`} sub={plural(o.exercise.weeks.length, 'week')} />
+      <Stat label="Water" value={`${num(o.water.meanMlPerDay, 0)} ml/day`} sub={`${plural(o.water.daysWithEntry, 'day')} logged`} />
       <Stat label="Food entries" value={String(o.food.entries)} sub={`${num(o.food.meanEntriesPerDay, 1)} per day`} />
     </dl>
   );
@@ -65,7 +65,7 @@ function Medications({ o }: { o: Overview }) {
           <ul>
             {daily.map((m) => (
               <li key={m.name}>
-                <strong>{m.name}</strong>: {m.doses} doses on {m.daysTaken} of {o.window.days} days
+                <strong>{m.name}</strong>: {plural(m.doses, 'dose')} on {m.daysTaken} of {o.window.days} days
               </li>
             ))}
           </ul>
@@ -79,7 +79,7 @@ function Medications({ o }: { o: Overview }) {
           <ul>
             {rescue.map((m) => (
               <li key={m.name}>
-                <strong>{m.name}</strong>: {m.doses} doses on {m.daysTaken} days
+                <strong>{m.name}</strong>: {plural(m.doses, 'dose')} on {plural(m.daysTaken, 'day')}
               </li>
             ))}
           </ul>

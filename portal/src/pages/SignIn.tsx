@@ -135,7 +135,7 @@ export function SignIn({ cfg, cognito, reason, onSignedIn }: { cfg: PortalConfig
         )}
 
         {step.kind === 'password' && (
-          <form onSubmit={onPassword} aria-label="Sign in">
+          <form onSubmit={onPassword}>
             <label for="email">Email</label>
             <input id="email" ref={focusRef} type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
             <label for="password">Password</label>
@@ -147,7 +147,7 @@ export function SignIn({ cfg, cognito, reason, onSignedIn }: { cfg: PortalConfig
         )}
 
         {step.kind === 'totp' && (
-          <form onSubmit={onCode} aria-label="Authenticator code">
+          <form onSubmit={onCode}>
             <p>Enter the 6-digit code from your authenticator app.</p>
             <label for="totp">Authenticator code</label>
             <input id="totp" ref={focusRef} class="code-input" inputMode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxLength={6} required value={code} onInput={(e) => setCode(e.currentTarget.value.replace(/\D/g, ''))} />
@@ -161,7 +161,7 @@ export function SignIn({ cfg, cognito, reason, onSignedIn }: { cfg: PortalConfig
         )}
 
         {step.kind === 'enrol' && (
-          <form onSubmit={onCode} aria-label="Set up your authenticator">
+          <form onSubmit={onCode}>
             <h2>Set up two-step sign-in</h2>
             <p>Your account needs an authenticator app (for example Google Authenticator, Microsoft Authenticator or 1Password). Add this key to it, then enter the 6-digit code it shows.</p>
             <p class="label-like" id="secret-label">
@@ -188,7 +188,7 @@ export function SignIn({ cfg, cognito, reason, onSignedIn }: { cfg: PortalConfig
         )}
 
         {step.kind === 'newPassword' && (
-          <form onSubmit={onNewPassword} aria-label="Choose a new password">
+          <form onSubmit={onNewPassword}>
             <p>Your password was set by an administrator. Choose your own password to continue.</p>
             <label for="new-password">New password</label>
             <input id="new-password" ref={focusRef} type="password" autocomplete="new-password" required minLength={12} value={newPassword} onInput={(e) => setNewPassword(e.currentTarget.value)} />
