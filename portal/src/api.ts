@@ -42,7 +42,15 @@ export class Api {
       });
     } catch (e) {
       const timeout = e instanceof DOMException && e.name === 'TimeoutError';
-      throw new ApiError(0, 'network', timeout ? 'The server took too long to answer. Try again.' : 'The server could not be reached. Check your connection and try again.');
+      // A browser cannot tell an offline network from a refused CORS
+      // preflight (which is what a route the API lacks gets), so say both.
+      throw new ApiError(
+        0,
+        'network',
+        timeout
+          ? 'The server took too long to answer. Try again.'
+          : 'The server could not be reached. Check your connection and try again; if it persists, this part of the service may not be available here yet.',
+      );
     }
     if (res.status === 401) {
       if (!retried && (await this.session.refresh())) return this.request(path, init, true);
