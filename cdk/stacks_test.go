@@ -458,7 +458,7 @@ func TestApi_GatewayResponses(t *testing.T) {
 		p := props(r)
 		typ := p["ResponseType"].(string)
 		seen[typ]++
-		for _, h := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods"} {
+		for _, h := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Expose-Headers"} {
 			if get(p, "ResponseParameters", "gatewayresponse.header."+h) == nil {
 				t.Errorf("%s: no %s", id, h)
 			}

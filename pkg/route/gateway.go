@@ -11,15 +11,20 @@ import (
 const (
 	CORSAllowHeaders = "Authorization,Content-Type"
 	CORSAllowMethods = "GET,POST,DELETE,OPTIONS"
+	// CORSExposeHeaders are the response headers a browser may read: the
+	// next-page cursor of a CSV export (its body has no room for one), the
+	// request id for support, and Retry-After on 429 and 503.
+	CORSExposeHeaders = "X-Next-Cursor,X-Amzn-Requestid,Retry-After"
 )
 
 // CORSHeaders returns the CORS headers for origin.
 func CORSHeaders(origin string) map[string]string {
 	return map[string]string{
-		"Access-Control-Allow-Origin":  origin,
-		"Access-Control-Allow-Headers": CORSAllowHeaders,
-		"Access-Control-Allow-Methods": CORSAllowMethods,
-		"Vary":                         "Origin",
+		"Access-Control-Allow-Origin":   origin,
+		"Access-Control-Allow-Headers":  CORSAllowHeaders,
+		"Access-Control-Allow-Methods":  CORSAllowMethods,
+		"Access-Control-Expose-Headers": CORSExposeHeaders,
+		"Vary":                          "Origin",
 	}
 }
 
