@@ -104,7 +104,7 @@ CDK := npx --no-install cdk
 CDK_FLAGS := --no-notices --no-version-reporting
 
 .PHONY: synth
-synth: deps build ## Synthesize every environment into cdk.out; fails on any unsuppressed cdk-nag finding.
+synth: deps build portal ## Synthesize every environment into cdk.out (with the built portal); fails on any unsuppressed cdk-nag finding.
 	$(CDK) synth -c env=all -q $(CDK_FLAGS)
 
 .PHONY: diff
