@@ -23,6 +23,12 @@ var TableAccess = map[string]Access{
 	"linkdoctor":    {Read: true, Write: true}, // claims the invite, writes the link
 	"revokelink":    {Read: true, Write: true}, // revokes the link, withdraws consents
 	"postconfirm":   {Read: true, Write: true}, // creates the patient's profile (reads it back if present)
+	// Doctor views: every PHI read writes audit entries first, so they need
+	// Write (PutItem; BatchWriteItem for the list's one entry per patient).
+	"patients":  {Read: true, Write: true}, // queries the doctor's GSI1 partition, batch-reads links/profiles/summaries
+	"overview":  {Read: true, Write: true}, // reads the link, the window's records and the summary
+	"export":    {Read: true, Write: true}, // reads the link and one page of records
+	"accesslog": {Read: true},              // queries the caller's own audit entries, batch-reads names
 }
 
 // Table actions per access. Every request path is a GetItem or a Query on a

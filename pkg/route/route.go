@@ -60,6 +60,12 @@ var Routes = []Route{
 	{Method: "POST", Path: "/consent", Function: "consent", Roles: patient, MaxBody: smallBody},
 	{Method: "POST", Path: "/link-doctor", Function: "linkdoctor", Roles: patient, MaxBody: smallBody},
 	{Method: "DELETE", Path: "/links/{doctorId}", Function: "revokelink", Roles: patient},
+	// Doctor views (DESIGN.md section 5; each read is audited, section 6)
+	// and the patient's own access trail.
+	{Method: "GET", Path: "/patients", Function: "patients", Roles: doctor},
+	{Method: "GET", Path: "/patients/{id}/overview", Function: "overview", Roles: doctor},
+	{Method: "GET", Path: "/patients/{id}/export", Function: "export", Roles: doctor},
+	{Method: "GET", Path: "/me/access-log", Function: "accesslog", Roles: patient},
 }
 
 // Triggers are the Cognito triggers (all on the patient pool).
