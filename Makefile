@@ -49,7 +49,8 @@ vet: ## go vet and gofmt over every module.
 
 .PHONY: test
 test: deps vet lint-openapi build-local portal ## Run every test: vet, OpenAPI lint, unit, integration against the stand-ins, the portal in Chromium.
-	@for m in $(GO_MODULES); do (cd $$m && COPD_REQUIRE_E2E=1 go test -count=1 -timeout 600s ./...); done
+	@failed=""; for m in $(GO_MODULES); do (cd $$m && COPD_REQUIRE_E2E=1 go test -count=1 -timeout 600s ./...) || failed="$$failed $$m"; done; \
+	  if [ -n "$$failed" ]; then echo "FAILED go test in:$$failed"; exit 1; fi
 	@node --test portal/e2e/
 	@echo "GOWORK=off build of every function:"; for f in $(FUNCTIONS); do (cd functions/$$f && GOWORK=off go build -o /dev/null .); done
 	@$(MAKE) --no-print-directory diff

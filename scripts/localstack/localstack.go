@@ -331,7 +331,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	s.step(fmt.Sprintf("functions (%d warm)", len(specs)), t0)
 
 	serve := func(ln net.Listener, h http.Handler) {
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		// ReadTimeout: a client that announces a body and stalls is cut off
+		// (API Gateway would too) instead of holding a connection forever.
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		s.closers = append(s.closers, func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
