@@ -6,6 +6,10 @@ package main
 type Access struct {
 	Read  bool
 	Write bool
+	// Append may only add items (PutItem, BatchWriteItem): a function that
+	// reads PHI and writes nothing but audit entries cannot change or
+	// delete anything. Ignored when Write is set.
+	Append bool
 }
 
 // TableAccess declares the table access of every function, keyed by its
@@ -23,12 +27,12 @@ var TableAccess = map[string]Access{
 	"linkdoctor":    {Read: true, Write: true}, // claims the invite, writes the link
 	"revokelink":    {Read: true, Write: true}, // revokes the link, withdraws consents
 	"postconfirm":   {Read: true, Write: true}, // creates the patient's profile (reads it back if present)
-	// Doctor views: every PHI read writes audit entries first, so they need
-	// Write (PutItem; BatchWriteItem for the list's one entry per patient).
-	"patients":  {Read: true, Write: true}, // queries the doctor's GSI1 partition, batch-reads links/profiles/summaries
-	"overview":  {Read: true, Write: true}, // reads the link, the window's records and the summary
-	"export":    {Read: true, Write: true}, // reads the link and one page of records
-	"accesslog": {Read: true},              // queries the caller's own audit entries, batch-reads names
+	// Doctor views: every PHI read writes audit entries first, so they may
+	// append (PutItem; BatchWriteItem for the list's one entry per patient).
+	"patients":  {Read: true, Append: true}, // queries the doctor's GSI1 partition, batch-reads links/profiles/summaries
+	"overview":  {Read: true, Append: true}, // reads the link, the window's records and the summary
+	"export":    {Read: true, Append: true}, // reads the link and one page of records
+	"accesslog": {Read: true},               // queries the caller's own audit entries, batch-reads names
 }
 
 // Table actions per access. Every request path is a GetItem or a Query on a
@@ -36,8 +40,9 @@ var TableAccess = map[string]Access{
 // (which the local stand-in lacks) are not granted. Writes are conditional
 // PutItem/UpdateItem, which need no extra action.
 var (
-	tableReadActions  = []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"}
-	tableWriteActions = []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+	tableReadActions   = []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"}
+	tableWriteActions  = []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+	tableAppendActions = []string{"dynamodb:BatchWriteItem", "dynamodb:PutItem"}
 	// The table's customer-managed key, named without wildcards.
 	keyReadActions  = []string{"kms:Decrypt", "kms:DescribeKey"}
 	keyWriteActions = []string{"kms:Encrypt", "kms:GenerateDataKey"}
@@ -49,8 +54,11 @@ func (a Access) TableActions() []string {
 	if a.Read {
 		out = append(out, tableReadActions...)
 	}
-	if a.Write {
+	switch {
+	case a.Write:
 		out = append(out, tableWriteActions...)
+	case a.Append:
+		out = append(out, tableAppendActions...)
 	}
 	return out
 }
@@ -58,10 +66,10 @@ func (a Access) TableActions() []string {
 // KeyActions returns the KMS actions on the table's key an access grants.
 func (a Access) KeyActions() []string {
 	var out []string
-	if a.Read || a.Write {
+	if a.Read || a.Write || a.Append {
 		out = append(out, keyReadActions...)
 	}
-	if a.Write {
+	if a.Write || a.Append {
 		out = append(out, keyWriteActions...)
 	}
 	return out

@@ -257,6 +257,10 @@ func TestIAM_FunctionActions(t *testing.T) {
 			"dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 			"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"},
 		"me": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "kms:Decrypt", "kms:DescribeKey"},
+		// The doctor views read PHI and only append audit entries.
+		"overview": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+			"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"},
+		"accesslog": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "kms:Decrypt", "kms:DescribeKey"},
 	}
 	policies := resources(t, "AWS::IAM::ManagedPolicy")
 	byFn := map[string][]string{} // "<env> <fn>" -> actions
