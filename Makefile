@@ -100,6 +100,17 @@ admin: ## Create a practice or a doctor (README "Practices and doctors"): make a
 test-integration: deps build-local ## Integration tests of the local stack (gateway, Lambda emulator, Cognito, end to end).
 	@cd scripts && go test -count=1 ./...
 
+# Fuzzing (docs/reliability.md). make test replays the committed seed corpora
+# (testdata/fuzz) as ordinary tests; this runs each target for FUZZTIME.
+FUZZTIME ?= 20s
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (default 20s); a crasher is written under the package's testdata/fuzz.
+	@grep -rl --include='*_test.go' '^func Fuzz' pkg functions | sort | while read -r f; do \
+	  d=$$(dirname $$f); for n in $$(grep -oE '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+	    echo "== $$d $$n ($(FUZZTIME))"; (cd $$d && go test -run '^$$' -fuzz "^$$n\$$" -fuzztime $(FUZZTIME) . | grep -vE '^fuzz: elapsed') || exit 1; \
+	  done; done
+
 # Infrastructure (cdk/, docs/deploy.md). Synth needs no AWS credentials.
 CDK := npx --no-install cdk
 CDK_FLAGS := --no-notices --no-version-reporting

@@ -276,7 +276,8 @@ func tooLarge(max int) error {
 }
 
 // DecodeJSON decodes body strictly into v: unknown fields, duplicate keys,
-// trailing data and an empty body are errors with stable codes.
+// trailing data, an empty body, invalid UTF-8 and lone UTF-16 surrogate
+// escapes are errors with stable codes.
 func DecodeJSON(body []byte, v any) error { return decodeJSON(body, v, 0) }
 
 // DecodeJSONTop is DecodeJSON checking duplicate keys only in the top-level
@@ -288,6 +289,13 @@ func DecodeJSONTop(body []byte, v any) error { return decodeJSON(body, v, 1) }
 func decodeJSON(body []byte, v any, dupDepth int) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errs.E(errs.Invalid, CodeBodyRequired, "a JSON body is required")
+	}
+	// Text checks only for a full decode: DecodeJSONTop's nested values are
+	// decoded (and so checked) one by one, so one bad item stays its own.
+	if dupDepth == 0 {
+		if err := checkText(body); err != nil {
+			return err
+		}
 	}
 	if err := checkDuplicateKeys(body, dupDepth); err != nil {
 		return err

@@ -216,7 +216,8 @@ func TestDecodeJSON(t *testing.T) {
 		{"truncated", `{"a":1`, apigw.CodeInvalidJSON},
 		{"array at top", `[1,2]`, apigw.CodeInvalidJSON},
 		{"null at top", `null`, ""},
-		{"invalid utf8 in string", "{\"b\":[\"\xff\"]}", ""},
+		// Refused since issue 8: encoding/json would store U+FFFD instead.
+		{"invalid utf8 in string", "{\"b\":[\"\xff\"]}", apigw.CodeInvalidJSON},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package apigw
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/copdfuel/backend/pkg/errs"
 )
@@ -81,4 +83,48 @@ func duplicateKey(data []byte, depth int) (string, bool) {
 			consumed()
 		}
 	}
+}
+
+// checkText rejects text that encoding/json would silently rewrite to
+// U+FFFD: invalid UTF-8, and a \uD800-\uDFFF escape that is not half of a
+// high-low surrogate pair. Storing the replacement would alter a patient's
+// text without anyone knowing; the phone has a bug to fix instead.
+func checkText(data []byte) error {
+	if !utf8.Valid(data) {
+		return errs.E(errs.Invalid, CodeInvalidJSON, "body is not valid UTF-8")
+	}
+	bad := errs.E(errs.Invalid, CodeInvalidJSON, `body has a lone UTF-16 surrogate escape (\uD800-\uDFFF not in a pair)`)
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' || i+1 >= len(data) {
+			continue
+		}
+		if data[i+1] != 'u' {
+			i++ // skip the escaped character (it may be a backslash)
+			continue
+		}
+		r, ok := hex4(data, i+2)
+		switch {
+		case !ok:
+			// Malformed escape: the decoder reports it.
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return bad
+		case r >= 0xD800 && r <= 0xDBFF:
+			lo, ok := hex4(data, i+8)
+			if i+7 >= len(data) || data[i+6] != '\\' || data[i+7] != 'u' || !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return bad
+			}
+			i += 6
+		}
+		i += 5
+	}
+	return nil
+}
+
+// hex4 reads four hex digits at data[i:].
+func hex4(data []byte, i int) (rune, bool) {
+	if i < 0 || i+4 > len(data) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(data[i:i+4]), 16, 32)
+	return rune(n), err == nil
 }
