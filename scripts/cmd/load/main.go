@@ -171,7 +171,9 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + "ms" }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + "ms"
+}
 
 func pct(sorted []time.Duration, p int) time.Duration {
 	if len(sorted) == 0 {
