@@ -112,6 +112,20 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 20s); a crasher is wri
 	    echo "== $$d $$n ($(FUZZTIME))"; (cd $$d && go test -run '^$$' -fuzz "^$$n\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s . | grep -vE '^fuzz: elapsed') || exit 1; \
 	  done; done
 
+# Known vulnerabilities (docs/reliability.md, "Supply chain"). Needs the
+# network: govulncheck's database (vuln.go.dev, or a mirror/copy via VULNDB,
+# e.g. file:///path) and npm's audit API. Neither is reachable from the build
+# machine, so this is not part of make test; CI runs it where they are.
+GOVULNCHECK := go run golang.org/x/vuln/cmd/govulncheck@v1.9.0
+VULNDB ?= https://vuln.go.dev
+
+.PHONY: vulncheck
+vulncheck: ## govulncheck on every Go module, npm audit on every lockfile (network; not in make test).
+	@rc=0; for m in $(GO_MODULES); do echo "== govulncheck $$m"; (cd $$m && $(GOVULNCHECK) -db $(VULNDB) ./...) || rc=1; done; \
+	echo "== npm audit portal (runtime, shipped to browsers): high and above"; (cd portal && npm audit --omit=dev --audit-level=high) || rc=1; \
+	for d in . portal $(FHIR_SCHEMA); do echo "== npm audit $$d (every package: build, test and local tools): critical"; (cd $$d && npm audit --audit-level=critical) || rc=1; done; \
+	exit $$rc
+
 # Infrastructure (cdk/, docs/deploy.md). Synth needs no AWS credentials.
 CDK := npx --no-install cdk
 CDK_FLAGS := --no-notices --no-version-reporting
