@@ -1,6 +1,18 @@
 // A small client of the Cognito Identity Provider JSON API (plain fetch, no
 // SDK): the calls a doctor's sign-in needs. Deployed Cognito and the local
-// stand-in (cognito-local) answer the same requests.
+// stand-in (cognito-local) answer the same requests, except the first step:
+// deployed app clients allow only USER_SRP_AUTH, whose SRP-6a arithmetic
+// comes from amazon-cognito-identity-js (AuthenticationHelper, pinned in
+// package.json); cognito-local has no SRP, so locally the portal uses
+// USER_PASSWORD_AUTH. Both return the same AuthStep, so the challenges after
+// the password (SOFTWARE_TOKEN_MFA, MFA_SETUP, NEW_PASSWORD_REQUIRED) are
+// handled once.
+import AuthenticationHelper from 'amazon-cognito-identity-js/es/AuthenticationHelper';
+import BigInteger from 'amazon-cognito-identity-js/es/BigInteger';
+import DateHelper from 'amazon-cognito-identity-js/es/DateHelper';
+
+/** Sign-in flows the portal knows (config.json authFlow). */
+export type AuthFlow = 'USER_PASSWORD_AUTH' | 'USER_SRP_AUTH';
 
 export class CognitoError extends Error {
   constructor(
@@ -38,6 +50,8 @@ export class CognitoClient {
   constructor(
     private readonly endpoint: string,
     private readonly clientId: string,
+    /** The user pool id (region_name); USER_SRP_AUTH needs its name part. */
+    private readonly userPoolId = '',
     private readonly timeoutMs = 15000,
   ) {}
 
@@ -93,6 +107,55 @@ export class CognitoClient {
       AuthParameters: { USERNAME: username, PASSWORD: password },
     });
     return this.step(out, username);
+  }
+
+  /** signIn starts the configured flow; both end in tokens or the same challenges. */
+  signIn(flow: AuthFlow, username: string, password: string): Promise<AuthStep> {
+    return flow === 'USER_SRP_AUTH' ? this.srpAuth(username, password) : this.passwordAuth(username, password);
+  }
+
+  /**
+   * srpAuth starts USER_SRP_AUTH and answers its PASSWORD_VERIFIER challenge:
+   * the password never leaves the browser, only a signature over the pool
+   * name, the user id, the server's SECRET_BLOCK and a timestamp, keyed with
+   * the SRP session key.
+   */
+  async srpAuth(username: string, password: string): Promise<AuthStep> {
+    const poolName = this.userPoolId.split('_')[1];
+    if (!poolName) throw new CognitoError('ConfigError', 'The portal is not configured for this sign-in (config.json lacks userPoolId).');
+    const helper = new AuthenticationHelper(poolName);
+    const largeA = await srp<BigInteger>((cb) => helper.getLargeAValue(cb));
+    const out = await this.call<AuthResult>('InitiateAuth', {
+      AuthFlow: 'USER_SRP_AUTH',
+      ClientId: this.clientId,
+      AuthParameters: { USERNAME: username, SRP_A: largeA.toString(16) },
+    });
+    if (out.ChallengeName !== 'PASSWORD_VERIFIER') return this.step(out, username);
+    const p = out.ChallengeParameters ?? {};
+    const userId = p.USER_ID_FOR_SRP;
+    if (!userId || !p.SRP_B || !p.SALT || !p.SECRET_BLOCK) {
+      throw new CognitoError('UnexpectedResponse', 'The sign-in service gave an unexpected answer.');
+    }
+    const key = await srp<Uint8Array>((cb) =>
+      helper.getPasswordAuthenticationKey(userId, password, new BigInteger(p.SRP_B!, 16), new BigInteger(p.SALT!, 16), cb),
+    );
+    const timestamp = new DateHelper().getNowString();
+    const enc = new TextEncoder();
+    const message = concatBytes([enc.encode(poolName), enc.encode(userId), base64Bytes(p.SECRET_BLOCK), enc.encode(timestamp)]);
+    const hmacKey = await crypto.subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const signature = new Uint8Array(await crypto.subtle.sign('HMAC', hmacKey, message));
+    const res = await this.call<AuthResult>('RespondToAuthChallenge', {
+      ChallengeName: 'PASSWORD_VERIFIER',
+      ClientId: this.clientId,
+      ...(out.Session ? { Session: out.Session } : {}),
+      ChallengeResponses: {
+        USERNAME: userId,
+        PASSWORD_CLAIM_SECRET_BLOCK: p.SECRET_BLOCK,
+        TIMESTAMP: timestamp,
+        PASSWORD_CLAIM_SIGNATURE: btoa(String.fromCharCode(...signature)),
+      },
+    });
+    return this.step(res, userId);
   }
 
   /** respond answers a challenge with the given responses (USERNAME is added). */
@@ -155,6 +218,29 @@ export class CognitoClient {
   async revoke(refreshToken: string): Promise<void> {
     await this.call('RevokeToken', { Token: refreshToken, ClientId: this.clientId });
   }
+}
+
+/** srp adapts one of AuthenticationHelper's node-style callbacks (which may also throw). */
+function srp<T>(run: (cb: (err: unknown, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    run((err, value) => (err ? reject(err) : resolve(value)));
+  }).catch((e: unknown) => {
+    throw new CognitoError('SrpError', `The sign-in could not be computed: ${e instanceof Error ? e.message : String(e)}`);
+  });
+}
+
+function base64Bytes(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** jwtClaims decodes a JWT's payload without verifying it (the API verifies). */

@@ -2,8 +2,10 @@
 // build serves every environment. The local stack serves it from the stack's
 // own addresses; a deployment writes it beside the build (README.md).
 
-/** Sign-in flows the portal knows. Only USER_PASSWORD_AUTH is implemented. */
-export type AuthFlow = 'USER_PASSWORD_AUTH' | 'USER_SRP_AUTH';
+import type { AuthFlow } from './cognito';
+
+/** Sign-in flows the portal knows: USER_PASSWORD_AUTH (the local stack), USER_SRP_AUTH (deployed). */
+export type { AuthFlow };
 
 export interface PortalConfig {
   /** The API's base URL, without a trailing slash. */
@@ -13,6 +15,8 @@ export interface PortalConfig {
   region: string;
   /** The doctor pool's app client id (no secret). */
   clientId: string;
+  /** The doctor pool's id (region_name); required for USER_SRP_AUTH. */
+  userPoolId: string;
   authFlow: AuthFlow;
   /** Minutes without input before the portal signs out (HIPAA automatic log-off). */
   idleMinutes: number;
@@ -31,6 +35,7 @@ export function parseConfig(raw: unknown): PortalConfig {
     cognitoEndpoint: str('cognitoEndpoint') || `https://cognito-idp.${region}.amazonaws.com/`,
     region,
     clientId: str('clientId'),
+    userPoolId: str('userPoolId'),
     authFlow: (str('authFlow') || 'USER_PASSWORD_AUTH') as AuthFlow,
     idleMinutes: typeof o.idleMinutes === 'number' && o.idleMinutes > 0 ? o.idleMinutes : 15,
   };
@@ -38,6 +43,9 @@ export function parseConfig(raw: unknown): PortalConfig {
   if (missing.length) throw new ConfigError(`config.json lacks ${missing.join(' and ')}`);
   if (cfg.authFlow !== 'USER_PASSWORD_AUTH' && cfg.authFlow !== 'USER_SRP_AUTH') {
     throw new ConfigError(`config.json: unknown authFlow ${JSON.stringify(cfg.authFlow)}`);
+  }
+  if (cfg.authFlow === 'USER_SRP_AUTH' && !/^[\w-]+_[0-9a-zA-Z]+$/.test(cfg.userPoolId)) {
+    throw new ConfigError('config.json: authFlow USER_SRP_AUTH needs userPoolId (the doctor pool id, e.g. eu-west-1_AbC123)');
   }
   return cfg;
 }

@@ -27,7 +27,7 @@ function IdleWarning({ remainingMs, onStay }: { remainingMs: number; onStay: () 
 }
 
 function App({ cfg }: { cfg: PortalConfig }) {
-  const cognito = useMemo(() => new CognitoClient(cfg.cognitoEndpoint, cfg.clientId), [cfg]);
+  const cognito = useMemo(() => new CognitoClient(cfg.cognitoEndpoint, cfg.clientId, cfg.userPoolId), [cfg]);
   const store = useMemo(() => new SessionStore(cognito, cfg.idleMinutes * 60_000), [cognito, cfg]);
   const api = useMemo(() => new Api(cfg.apiUrl, store), [cfg, store]);
   const [session, setSession] = useState<Session | null>(store.session);

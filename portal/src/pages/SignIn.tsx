@@ -78,11 +78,8 @@ export function SignIn({ cfg, cognito, reason, onSignedIn }: { cfg: PortalConfig
 
   const onPassword = (e: Event) => {
     e.preventDefault();
-    if (cfg.authFlow !== 'USER_PASSWORD_AUTH') {
-      setError(`This build signs in with USER_PASSWORD_AUTH only; config.json asks for ${cfg.authFlow}. See the portal README.`);
-      return;
-    }
-    void run(async () => next(await cognito.passwordAuth(email.trim().toLowerCase(), password)));
+    // USER_PASSWORD_AUTH locally, USER_SRP_AUTH deployed: the same challenges follow.
+    void run(async () => next(await cognito.signIn(cfg.authFlow, email.trim().toLowerCase(), password)));
   };
 
   const onCode = (e: Event) => {
