@@ -55,6 +55,8 @@ func TestGateway_Authorizer(t *testing.T) {
 		{"not a JWT", "hello", http.StatusUnauthorized},
 		{"expired", with(map[string]any{"exp": now - 60, "iat": now - 3660}), http.StatusUnauthorized},
 		{"no exp", with(map[string]any{"exp": nil}), http.StatusUnauthorized},
+		{"not yet valid (nbf in an hour)", with(map[string]any{"nbf": now + 3600}), http.StatusUnauthorized},
+		{"issued in an hour (iat)", with(map[string]any{"iat": now + 3600, "exp": now + 7200}), http.StatusUnauthorized},
 		{"aud of the other pool", with(map[string]any{"aud": s.Pools.DoctorClientID}), http.StatusUnauthorized},
 		{"unknown aud", with(map[string]any{"aud": "someclient"}), http.StatusUnauthorized},
 		{"unknown issuer", with(map[string]any{"iss": s.Issuer("local_Nope1234")}), http.StatusUnauthorized},
