@@ -229,7 +229,8 @@ func load(client *http.Client, ep endpoint, n, c int, dur time.Duration) result 
 }
 
 // sampler reads VmRSS of every process running a function's bootstrap
-// (found by its command line under binDir) at an interval.
+// (found by its command line under binDir, and a child of this process, so
+// other stacks on the machine are left out) at an interval.
 type sampler struct {
 	binDir string
 	mu     sync.Mutex
@@ -277,6 +278,9 @@ func (s *sampler) sample() {
 		if err != nil || strings.HasPrefix(rel, "..") || filepath.Base(rel) != "bootstrap" {
 			continue
 		}
+		if parentPID(pid) != os.Getpid() {
+			continue // another stack's process (the emulator runs ours as children)
+		}
 		kb := rssKiB(pid)
 		if kb == 0 {
 			continue
@@ -297,6 +301,25 @@ func (s *sampler) mark() {
 	for k, v := range s.series {
 		s.marks[k] = len(v) - 1
 	}
+}
+
+// parentPID reads a process's parent from /proc/<pid>/stat (after the
+// command name, which may hold spaces, in parentheses).
+func parentPID(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
 }
 
 func rssKiB(pid int) int {
