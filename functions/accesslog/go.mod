@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/copdfuel/backend/pkg v0.0.0
+	github.com/google/go-cmp v0.7.0
 )
 
 require (

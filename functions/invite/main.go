@@ -2,29 +2,20 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
+	"github.com/copdfuel/backend/pkg/apigw"
 	"github.com/copdfuel/backend/pkg/config"
-	"github.com/copdfuel/backend/pkg/dynamo"
 	"github.com/copdfuel/backend/pkg/fnenv"
 )
 
 func main() {
-	env, err := fnenv.Setup(context.Background(), os.Getenv, os.Stdout)
-	if err != nil {
-		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("init failed", "error_kind", "config", "detail", err.Error())
-		os.Exit(1)
-	}
-	ttl, err := config.InviteTTL(os.Getenv)
-	if err != nil {
-		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("init failed", "error_kind", "config", "detail", err.Error())
-		os.Exit(1)
-	}
-	h := &Handler{Store: dynamo.New(env.Dynamo, env.Config.Table), Now: time.Now, TTL: ttl}
-	lambda.Start(env.Adapter.Wrap("invite", h.Serve))
+	fnenv.Start("invite", func(env *fnenv.Env) (apigw.HandlerFunc, error) {
+		ttl, err := config.InviteTTL(env.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		h := &Handler{Store: env.Store, Now: time.Now, TTL: ttl}
+		return h.Serve, nil
+	})
 }

@@ -3,32 +3,20 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
+	"github.com/copdfuel/backend/pkg/apigw"
 	"github.com/copdfuel/backend/pkg/config"
-	"github.com/copdfuel/backend/pkg/dynamo"
 	"github.com/copdfuel/backend/pkg/fnenv"
 )
 
 func main() {
-	env, err := fnenv.Setup(context.Background(), os.Getenv, os.Stdout)
-	if err != nil {
-		fail(err)
-	}
-	opts, err := config.Thresholds(os.Getenv)
-	if err != nil {
-		fail(err)
-	}
-	h := &Handler{Store: dynamo.New(env.Dynamo, env.Config.Table), Options: opts, Now: time.Now}
-	lambda.Start(env.Adapter.Wrap("overview", h.Serve))
-}
-
-func fail(err error) {
-	slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("init failed", "error_kind", "config", "detail", err.Error())
-	os.Exit(1)
+	fnenv.Start("overview", func(env *fnenv.Env) (apigw.HandlerFunc, error) {
+		opts, err := config.Thresholds(env.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		h := &Handler{Store: env.Store, Options: opts, Now: time.Now}
+		return h.Serve, nil
+	})
 }

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/copdfuel/backend/pkg/apigw"
 	"github.com/copdfuel/backend/pkg/config"
+	"github.com/copdfuel/backend/pkg/dynamo"
 	"github.com/copdfuel/backend/pkg/philog"
 )
 
@@ -25,7 +28,10 @@ import (
 type Env struct {
 	Config  config.Config
 	Dynamo  *dynamodb.Client
+	Store   *dynamo.Store
 	Adapter *apigw.Adapter
+	// Getenv reads further variables a function needs (its own typed config).
+	Getenv func(string) string
 }
 
 // MaxAttempts bounds the SDK's retries of throttled or failed DynamoDB calls
@@ -105,9 +111,12 @@ func Setup(ctx context.Context, getenv func(string) string, logw io.Writer) (*En
 	if err != nil {
 		return nil, err
 	}
+	client := dynamodb.NewFromConfig(awsCfg)
 	return &Env{
 		Config: cfg,
-		Dynamo: dynamodb.NewFromConfig(awsCfg),
+		Dynamo: client,
+		Store:  dynamo.New(client, cfg.Table),
+		Getenv: getenv,
 		Adapter: &apigw.Adapter{
 			Access:      cfg.Access,
 			Log:         philog.New(logw, cfg.LogLevel),
@@ -115,4 +124,23 @@ func Setup(ctx context.Context, getenv func(string) string, logw io.Writer) (*En
 			Now:         time.Now,
 		},
 	}, nil
+}
+
+// Start is every API function's main: it reads the configuration and builds
+// the clients once (Setup, from the process environment), lets build make
+// the handler from them (reading any further typed configuration with
+// env.Getenv), and serves it through the adapter for the routes of fn. A
+// configuration error is logged (no PHI: variable names only) and exits 1,
+// which Lambda reports as an init failure.
+func Start(fn string, build func(env *Env) (apigw.HandlerFunc, error)) {
+	env, err := Setup(context.Background(), os.Getenv, os.Stdout)
+	var h apigw.HandlerFunc
+	if err == nil {
+		h, err = build(env)
+	}
+	if err != nil {
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("init failed", "function", fn, "error_kind", "config", "detail", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(env.Adapter.Wrap(fn, h))
 }
