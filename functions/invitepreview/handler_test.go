@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -11,59 +10,14 @@ import (
 
 	"github.com/copdfuel/backend/pkg/apigw/apigwtest"
 	"github.com/copdfuel/backend/pkg/copd"
-	"github.com/copdfuel/backend/pkg/linking"
-	"github.com/copdfuel/backend/pkg/memstore"
+	"github.com/copdfuel/backend/pkg/linking/linkingtest"
 )
 
-var testNow = time.Date(2026, 12, 3, 17, 30, 0, 0, time.UTC)
-
-// mustWorld writes a practice, two doctors, and an invite of doc-1 per
-// name in codes (valid, expired, ...); it returns the grouped codes.
-func mustWorld(t *testing.T) (*memstore.Store, map[string]string) {
-	t.Helper()
-	s := memstore.New()
-	ctx := context.Background()
-	if _, err := s.PutPractice(ctx, copd.Practice{PracticeID: "pr-1", Name: "Harbour Lung Clinic", CreatedAt: testNow}); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{"doc-1", "doc-2"} {
-		if _, err := s.PutUser(ctx, copd.User{UserID: d, Role: copd.RoleDoctor, DisplayName: "Dr " + d, PracticeID: "pr-1", CreatedAt: testNow}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	codes := map[string]string{}
-	for name, at := range map[string]time.Time{"valid": testNow, "valid2": testNow, "expired": testNow.Add(-copd.DefaultInviteTTL), "other": testNow} {
-		doc := "doc-1"
-		if name == "other" {
-			doc = "doc-2"
-		}
-		inv, _, err := linking.CreateInvite(ctx, s, doc, at, copd.DefaultInviteTTL, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		codes[name] = copd.FormatInviteCode(inv.Code)
-	}
-	return s, codes
-}
-
-func mustConsent(t *testing.T, s *memstore.Store, patient, code string) {
-	t.Helper()
-	if _, _, err := linking.GiveConsent(context.Background(), s, patient, code, copd.ConsentShareWithDoctor, "", "", testNow); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func mustLink(t *testing.T, s *memstore.Store, patient, code string) {
-	t.Helper()
-	mustConsent(t, s, patient, code)
-	if _, err := linking.Link(context.Background(), s, patient, code, testNow); err != nil {
-		t.Fatal(err)
-	}
-}
+var testNow = linkingtest.Now
 
 func TestPreview(t *testing.T) {
-	s, codes := mustWorld(t)
-	mustLink(t, s, "pat-2", codes["valid2"])
+	s, codes := linkingtest.MustWorld(t)
+	linkingtest.MustLink(t, s, "pat-2", codes["valid2"])
 	logs := &bytes.Buffer{}
 	a := apigwtest.Adapter(testNow, logs)
 	h := &Handler{Store: s, Now: func() time.Time { return testNow }}

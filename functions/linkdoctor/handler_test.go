@@ -7,58 +7,13 @@ import (
 
 	"github.com/copdfuel/backend/pkg/apigw/apigwtest"
 	"github.com/copdfuel/backend/pkg/copd"
-	"github.com/copdfuel/backend/pkg/linking"
-	"github.com/copdfuel/backend/pkg/memstore"
+	"github.com/copdfuel/backend/pkg/linking/linkingtest"
 )
 
-var testNow = time.Date(2026, 12, 3, 17, 30, 0, 0, time.UTC)
-
-// mustWorld writes a practice, two doctors, and an invite of doc-1 per
-// name in codes (valid, expired, ...); it returns the grouped codes.
-func mustWorld(t *testing.T) (*memstore.Store, map[string]string) {
-	t.Helper()
-	s := memstore.New()
-	ctx := context.Background()
-	if _, err := s.PutPractice(ctx, copd.Practice{PracticeID: "pr-1", Name: "Harbour Lung Clinic", CreatedAt: testNow}); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{"doc-1", "doc-2"} {
-		if _, err := s.PutUser(ctx, copd.User{UserID: d, Role: copd.RoleDoctor, DisplayName: "Dr " + d, PracticeID: "pr-1", CreatedAt: testNow}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	codes := map[string]string{}
-	for name, at := range map[string]time.Time{"valid": testNow, "valid2": testNow, "expired": testNow.Add(-copd.DefaultInviteTTL), "other": testNow} {
-		doc := "doc-1"
-		if name == "other" {
-			doc = "doc-2"
-		}
-		inv, _, err := linking.CreateInvite(ctx, s, doc, at, copd.DefaultInviteTTL, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		codes[name] = copd.FormatInviteCode(inv.Code)
-	}
-	return s, codes
-}
-
-func mustConsent(t *testing.T, s *memstore.Store, patient, code string) {
-	t.Helper()
-	if _, _, err := linking.GiveConsent(context.Background(), s, patient, code, copd.ConsentShareWithDoctor, "", "", testNow); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func mustLink(t *testing.T, s *memstore.Store, patient, code string) {
-	t.Helper()
-	mustConsent(t, s, patient, code)
-	if _, err := linking.Link(context.Background(), s, patient, code, testNow); err != nil {
-		t.Fatal(err)
-	}
-}
+var testNow = linkingtest.Now
 
 func TestLinkDoctor(t *testing.T) {
-	s, codes := mustWorld(t)
+	s, codes := linkingtest.MustWorld(t)
 	a := apigwtest.Adapter(testNow, nil)
 	h := &Handler{Store: s, Now: func() time.Time { return testNow }}
 	post := func(role copd.Role, sub, code string) (int, string, string) {
@@ -68,7 +23,7 @@ func TestLinkDoctor(t *testing.T) {
 	if status, code, _ := post(copd.RolePatient, "pat-1", codes["valid"]); status != 409 || code != copd.CodeConsentRequired {
 		t.Fatalf("without consent: %d %q", status, code)
 	}
-	mustConsent(t, s, "pat-1", codes["valid"])
+	linkingtest.MustConsent(t, s, "pat-1", codes["valid"])
 	want := `{"doctorId":"doc-1","practiceId":"pr-1","status":"active","consentedAt":"2026-12-03T17:30:00Z","linkedAt":"2026-12-03T17:30:00Z"}`
 	for i := range 2 {
 		if status, _, got := post(copd.RolePatient, "pat-1", codes["valid"]); status != 200 || got != want {
@@ -79,7 +34,7 @@ func TestLinkDoctor(t *testing.T) {
 		t.Errorf("stored link: %+v, %v", l, err)
 	}
 	// pat-2 consented on doc-2's invite; that does not link with doc-1's code.
-	mustConsent(t, s, "pat-2", codes["other"])
+	linkingtest.MustConsent(t, s, "pat-2", codes["other"])
 	tests := []struct {
 		name   string
 		role   copd.Role
