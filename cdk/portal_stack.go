@@ -164,13 +164,23 @@ func NewPortalStack(scope constructs.Construct, id string, props *PortalStackPro
 			DistributionPaths: jsii.Strings("/*"),
 			MemoryLimit:       jsii.Number(512),
 			Prune:             jsii.Bool(true),
-			LogGroup:          deployLogs,
+			// config.json (the portal's runtime settings: API URL, doctor
+			// pool and client ids, authFlow) is written into the bucket
+			// from the Auth and Api stacks' outputs after they deploy
+			// (docs/deploy.md); those stacks come after this one, so it
+			// cannot be part of this deployment. Excluded, it is neither
+			// uploaded from portal/dist nor pruned.
+			Exclude:  jsii.Strings("config.json"),
+			LogGroup: deployLogs,
 		})
 		_ = dep
 		suppressDeployment(stack)
 	}
 
 	awscdk.NewCfnOutput(stack, jsii.String("PortalUrl"), &awscdk.CfnOutputProps{Value: p.Origin})
+	// Where config.json goes, and what to invalidate after (docs/deploy.md).
+	awscdk.NewCfnOutput(stack, jsii.String("PortalBucket"), &awscdk.CfnOutputProps{Value: site.BucketName()})
+	awscdk.NewCfnOutput(stack, jsii.String("PortalDistributionId"), &awscdk.CfnOutputProps{Value: p.Distribution.DistributionId()})
 	return p
 }
 
