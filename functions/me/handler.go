@@ -14,6 +14,7 @@ type Store interface {
 	GetUser(ctx context.Context, userID string) (copd.User, error)
 	GetPractice(ctx context.Context, practiceID string) (copd.Practice, error)
 	Links(ctx context.Context, patientID string) ([]copd.Link, error)
+	Profiles(ctx context.Context, userIDs, practiceIDs []string) (map[string]copd.User, map[string]copd.Practice, error)
 }
 
 // Handler serves GET /me.
@@ -93,8 +94,9 @@ func (h *Handler) Serve(ctx context.Context, req *apigw.Request) (apigw.Response
 }
 
 // doctors lists a patient's links with names: one Query of the patient's
-// LINK# items, then one read per distinct doctor and practice (a patient
-// has a handful; each is a 1 RCU GetItem). A doctor or practice whose
+// LINK# items, then one BatchGetItem of every distinct doctor and practice
+// (1 RCU each, as separate GetItems would cost, in one round trip instead of
+// one per name; make bench counts the calls). A doctor or practice whose
 // record is missing shows an empty name rather than failing /me.
 func (h *Handler) doctors(ctx context.Context, patientID string) (*[]LinkedDoctor, error) {
 	links, err := h.Users.Links(ctx, patientID)
@@ -102,25 +104,23 @@ func (h *Handler) doctors(ctx context.Context, patientID string) (*[]LinkedDocto
 		return nil, err
 	}
 	out := []LinkedDoctor{}
-	practices := map[string]string{}
+	if len(links) == 0 {
+		return &out, nil
+	}
+	var doctorIDs, practiceIDs []string
 	for _, l := range links {
-		d := LinkedDoctor{DoctorID: l.DoctorID, PracticeID: l.PracticeID, Status: l.Status, LinkedAt: l.LinkedAt, RevokedAt: l.RevokedAt}
-		u, err := h.Users.GetUser(ctx, l.DoctorID)
-		if err != nil && !errs.Is(err, errs.NotFound) {
-			return nil, err
-		}
-		if u.Role == copd.RoleDoctor {
+		doctorIDs, practiceIDs = append(doctorIDs, l.DoctorID), append(practiceIDs, l.PracticeID)
+	}
+	users, practices, err := h.Users.Profiles(ctx, doctorIDs, practiceIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range links {
+		d := LinkedDoctor{DoctorID: l.DoctorID, PracticeID: l.PracticeID, Status: l.Status, LinkedAt: l.LinkedAt, RevokedAt: l.RevokedAt,
+			PracticeName: practices[l.PracticeID].Name}
+		if u := users[l.DoctorID]; u.Role == copd.RoleDoctor {
 			d.DisplayName = u.DisplayName
 		}
-		name, ok := practices[l.PracticeID]
-		if !ok {
-			p, err := h.Users.GetPractice(ctx, l.PracticeID)
-			if err != nil && !errs.Is(err, errs.NotFound) {
-				return nil, err
-			}
-			name, practices[l.PracticeID] = p.Name, p.Name
-		}
-		d.PracticeName = name
 		out = append(out, d)
 	}
 	return &out, nil
