@@ -159,3 +159,5 @@ bench: deps build-local ## Measure: make dev cold start, /sync of 100 records th
 	@echo "== init time per function vs a LoadDefaultConfig + DynamoDB client baseline; arm64 sizes (scripts/cmd/initbench)"
 	@$(MAKE) --no-print-directory build
 	@cd scripts && go run ./cmd/initbench -rounds 40
+	@echo "== DynamoDB cost per operation vs the access pattern's minimum, and growth (scripts/cmd/costbench, own stack, index writes computed)"
+	@cd scripts && go run ./cmd/costbench -reps 11

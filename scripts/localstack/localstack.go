@@ -72,6 +72,12 @@ type Options struct {
 	// PortalIdleMinutes is the portal's idle sign-out in its config.json;
 	// 0 means DefaultPortalIdleMinutes.
 	PortalIdleMinutes int
+	// DynamoDBProxy, if set, is put between the functions and dynalite:
+	// it receives dynalite's endpoint and returns a handler that New serves
+	// on a free port of 127.0.0.1, and the functions' AWS_ENDPOINT_URL_DYNAMODB
+	// points there (scripts/ddbmeter counts calls and capacity this way).
+	// The stack's own client (Stack.Dynamo) still talks to dynalite.
+	DynamoDBProxy func(endpoint string) http.Handler
 	// DocsHTML is the rendered API documentation the gateway serves at
 	// /docs; default <repository>/.local/docs/index.html (make docs-html).
 	// The document itself, <repository>/docs/openapi.yaml, is at /openapi.yaml.
@@ -301,8 +307,19 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 
 	// The functions, configured as the CDK app configures them.
 	t0 = time.Now()
+	fnDynamo := ddb.Endpoint
+	if o.DynamoDBProxy != nil {
+		ln, err := listen(0)
+		if err != nil {
+			return nil, fmt.Errorf("localstack: DynamoDB proxy port: %w", err)
+		}
+		srv := &http.Server{Handler: o.DynamoDBProxy(ddb.Endpoint), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		s.closers = append(s.closers, func() { srv.Close() })
+		fnDynamo = "http://" + ln.Addr().String()
+	}
 	env := map[string]string{
-		"AWS_ENDPOINT_URL_DYNAMODB":                  ddb.Endpoint,
+		"AWS_ENDPOINT_URL_DYNAMODB":                  fnDynamo,
 		config.EnvTable:                              s.Table,
 		config.EnvPatientIssuer:                      s.Issuer(s.Pools.PatientPoolID),
 		config.EnvPatientClientIDs:                   s.Pools.PatientClientID,
