@@ -156,8 +156,6 @@ bench: deps build-local ## Measure: make dev cold start, /sync of 100 records th
 	@cd pkg && go test -run '^$$' -bench . -benchmem -count 1 ./overview ./export | grep -E '^(Benchmark|ok)'
 	@echo "== load on 127.0.0.1: GET /me, POST /sync, overview; throughput, p50/p99, function RSS (scripts/cmd/load, bounded)"
 	@cd scripts && go run ./cmd/load -n 2000 -c 4 -duration 15s
-	@echo "== init time per function vs a LoadDefaultConfig + DynamoDB client baseline; arm64 sizes (scripts/cmd/initbench)"
+	@echo "== the table: init per function vs a LoadDefaultConfig baseline, arm64 sizes, DynamoDB cost per operation vs minimum, growth (scripts/cmd/bench)"
 	@$(MAKE) --no-print-directory build
-	@cd scripts && go run ./cmd/initbench -rounds 40
-	@echo "== DynamoDB cost per operation vs the access pattern's minimum, and growth (scripts/cmd/costbench, own stack, index writes computed)"
-	@cd scripts && go run ./cmd/costbench -reps 11
+	@cd scripts && go run ./cmd/bench -init-rounds 40 -reps 11

@@ -1,14 +1,17 @@
-// Command costbench measures what each API operation costs in DynamoDB and
-// how that grows with the data. It starts its own local stack on 127.0.0.1
-// (free ports, a temporary folder) with the functions' DynamoDB traffic
-// passing through scripts/ddbmeter, calls the real functions through the
-// gateway with real tokens, and prints one table: per operation the DynamoDB
-// calls, read and write units (dynalite's table units plus the index writes
-// and failed-condition charges dynalite leaves out), each beside the minimum
-// the access pattern allows and the ratio; then the growth rows (overview
-// over 30 days of history vs 5 years, GET /patients for 10 vs 1,000
-// patients, export throughput). make bench runs it; docs/benchmarks.md and
-// docs/architecture-storage.md explain the figures.
+// Command bench prints make bench's one table: every function's init time
+// beside a LoadDefaultConfig + DynamoDB client baseline and its linux/arm64
+// size (scripts/initbench); what each API operation costs in DynamoDB; and
+// how that grows with the data.
+//
+// For the cost it starts its own local stack on 127.0.0.1 (free ports, a
+// temporary folder) with the functions' DynamoDB traffic passing through
+// scripts/ddbmeter, calls the real functions through the gateway with real
+// tokens, and reports per operation the DynamoDB calls, read and write units
+// (dynalite's table units plus the index writes and failed-condition charges
+// dynalite leaves out), each beside the minimum the access pattern allows and
+// the ratio; then the growth rows (overview over 30 days of history vs 5
+// years, GET /patients for 10 vs 1,000 patients, export throughput).
+// docs/benchmarks.md and docs/architecture-storage.md explain the figures.
 //
 // Minimums count only the data the request is about, by DynamoDB's unit
 // rules: a record write is ceil(item/1 KB) on the table plus ceil((item +
@@ -41,19 +44,21 @@ import (
 	"github.com/copdfuel/backend/pkg/copd"
 	"github.com/copdfuel/backend/pkg/dynamo"
 	"github.com/copdfuel/backend/scripts/ddbmeter"
+	"github.com/copdfuel/backend/scripts/initbench"
 	"github.com/copdfuel/backend/scripts/localstack"
 )
 
 func main() {
 	reps := flag.Int("reps", 11, "repetitions of each latency measurement (median)")
+	rounds := flag.Int("init-rounds", 40, "interleaved rounds of the init measurement (0: skip it)")
 	flag.BoolVar(&verbose, "v", false, "print every metered DynamoDB call of each operation")
 	flag.Parse()
-	if *reps < 1 || *reps > 101 {
-		fmt.Fprintln(os.Stderr, "costbench: -reps must be 1..101")
+	if *reps < 1 || *reps > 101 || *rounds < 0 || *rounds > 1000 {
+		fmt.Fprintln(os.Stderr, "bench: -reps must be 1..101, -init-rounds 0..1000")
 		os.Exit(2)
 	}
-	if err := run(*reps); err != nil {
-		fmt.Fprintln(os.Stderr, "costbench:", err)
+	if err := run(*reps, *rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
@@ -71,26 +76,52 @@ type bench struct {
 	rows    []row
 }
 
+// row is one line of the table: kind "init" and "growth" rows carry their
+// measured, floor and ratio cells as text; "cost" rows their numbers.
 type row struct {
-	name                 string
-	calls, minCalls      int
-	read, minRead        float64
-	write, minWrite      float64
-	ms                   float64
-	note                 string
-	growth               bool
-	growthValue, growthU string
+	kind            string
+	name            string
+	calls, minCalls int
+	read, minRead   float64
+	write, minWrite float64
+	ms              float64
+	note            string
+	text            [3]string
 }
 
-func run(reps int) error {
+func run(reps, rounds int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	dir, err := os.MkdirTemp("", "costbench")
+	b := &bench{ctx: ctx}
+	// Init first, on a quiet machine (no stack running yet).
+	if rounds > 0 {
+		root, err := localstack.RepoRoot()
+		if err != nil {
+			return err
+		}
+		res, err := initbench.Measure(ctx, root, rounds)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			size := "arm64 size n/a (make build)"
+			if r.ArmMiB > 0 {
+				size = fmt.Sprintf("%.2f MiB arm64", r.ArmMiB)
+			}
+			note := "target: ratio <= 1.30, size < 10 MiB"
+			if r.Name == initbench.Baseline {
+				note = "the floor"
+			}
+			b.rows = append(b.rows, row{kind: "init", name: "init " + r.Name,
+				text: [3]string{fmt.Sprintf("%.2f ms, %s", ms(r.Median), size), fmt.Sprintf("%.2f ms", ms(r.Baseline)), fmt.Sprintf("%.2f", r.Ratio())},
+				note: note})
+		}
+	}
+	dir, err := os.MkdirTemp("", "bench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	b := &bench{ctx: ctx}
 	b.s, err = localstack.Start(ctx, localstack.Options{Dir: dir, Seed: true, SeedDays: 1, LogLevel: "warn",
 		DynamoDBProxy: func(endpoint string) http.Handler {
 			b.meter = ddbmeter.New(endpoint, []ddbmeter.Index{
@@ -253,7 +284,7 @@ func (b *bench) sync(n int) error {
 	calls := b.meter.Take()
 	c, r, w := totals(calls)
 	gets := (n + 99) / 100
-	b.rows = append(b.rows, row{name: fmt.Sprintf("POST /sync, %d new record%s", n, plural(n)), calls: c, minCalls: gets + n,
+	b.rows = append(b.rows, row{kind: "cost", name: fmt.Sprintf("POST /sync, %d new record%s", n, plural(n)), calls: c, minCalls: gets + n,
 		read: r, minRead: float64(n), write: w, minWrite: minWrite(calls, prefix("RECORD#")), ms: ms(d),
 		note: "extra: list summary read + write"})
 	_, _, d, err = b.call("POST", "/sync", b.patient, body, 200)
@@ -262,7 +293,7 @@ func (b *bench) sync(n int) error {
 	}
 	calls = b.meter.Take()
 	c, r, w = totals(calls)
-	b.rows = append(b.rows, row{name: fmt.Sprintf("POST /sync, the same %d again", n), calls: c, minCalls: gets,
+	b.rows = append(b.rows, row{kind: "cost", name: fmt.Sprintf("POST /sync, the same %d again", n), calls: c, minCalls: gets,
 		read: r, minRead: float64(n), write: w, ms: ms(d), note: "extra: list summary read + write (last sync)"})
 	return nil
 }
@@ -285,7 +316,7 @@ func (b *bench) me() error {
 		}
 	}
 	// profile, the links (one query), each linked doctor's profile and practice
-	b.rows = append(b.rows, row{name: fmt.Sprintf("GET /me (patient, %d link)", links), calls: c, minCalls: 3,
+	b.rows = append(b.rows, row{kind: "cost", name: fmt.Sprintf("GET /me (patient, %d link)", links), calls: c, minCalls: 3,
 		read: r, minRead: 1 + queryRead(calls, prefix("LINK#")) + 2*float64(links), write: w, ms: ms(d)})
 	return nil
 }
@@ -313,7 +344,7 @@ func (b *bench) linkFlow() error {
 		}
 		calls := b.meter.Take()
 		c, r, w := totals(calls)
-		b.rows = append(b.rows, row{name: st.name, calls: c, minCalls: st.minCalls, read: r, minRead: st.minRead,
+		b.rows = append(b.rows, row{kind: "cost", name: st.name, calls: c, minCalls: st.minCalls, read: r, minRead: st.minRead,
 			write: w, minWrite: minWrite(calls, st.keep), ms: ms(d), note: st.note})
 		if st.path == "/invite" {
 			var inv struct{ Code string }
@@ -449,7 +480,7 @@ func (b *bench) doctorViews(reps int) error {
 		sort.Slice(p.lat, func(i, j int) bool { return p.lat[i] < p.lat[j] })
 		d := p.lat[len(p.lat)/2]
 		c, r, w := totals(p.calls)
-		b.rows = append(b.rows, row{name: p.name, calls: c, minCalls: 1, read: r, minRead: queryRead(p.calls, recordsOnly),
+		b.rows = append(b.rows, row{kind: "cost", name: p.name, calls: c, minCalls: 1, read: r, minRead: queryRead(p.calls, recordsOnly),
 			write: w, ms: ms(d), note: "extra: link check, summary, audit entry"})
 		ovMs, ovRead = append(ovMs, ms(d)), append(ovRead, r)
 	}
@@ -462,7 +493,7 @@ func (b *bench) doctorViews(reps int) error {
 		return err
 	}
 	c, r, w := totals(calls)
-	b.rows = append(b.rows, row{name: "export page (1,000 records, JSON)", calls: c, minCalls: 1, read: r,
+	b.rows = append(b.rows, row{kind: "cost", name: "export page (1,000 records, JSON)", calls: c, minCalls: 1, read: r,
 		minRead: queryRead(calls, recordsOnly), write: w, ms: ms(pd), note: "extra: link check, audit entry"})
 	t0 := time.Now()
 	exported, pages := 0, 0
@@ -523,7 +554,7 @@ func (b *bench) doctorViews(reps int) error {
 			}
 		}
 		minRead := math.Max(0.5, math.Ceil(float64(gsi)/4096)/2) + rowRead
-		b.rows = append(b.rows, row{name: fmt.Sprintf("GET /patients, %d patients (page of %d)", n, listed), calls: c,
+		b.rows = append(b.rows, row{kind: "cost", name: fmt.Sprintf("GET /patients, %d patients (page of %d)", n, listed), calls: c,
 			minCalls: 1 + (3*listed+99)/100, read: r, minRead: minRead, write: w, ms: ms(d), note: "extra: an audit entry per listed patient"})
 		return d, r, nil
 	}
@@ -562,9 +593,15 @@ func (b *bench) doctorViews(reps int) error {
 	}
 
 	b.rows = append(b.rows,
-		row{growth: true, name: "overview 30 days: 5 years vs 30 days of history", growthValue: fmt.Sprintf("%.1f vs %.1f ms, %.1f vs %.1f RCU", d5y, d30, r5y, r30), growthU: ratio(d5y, d30)},
-		row{growth: true, name: "GET /patients page of 10: 1,000 vs 10 patients", growthValue: fmt.Sprintf("%.1f vs %.1f ms, %.1f vs %.1f RCU (per page)", ms(l1000), ms(l10), lr1000, lr10), growthU: ratio(float64(l1000), float64(l10))},
-		row{growth: true, name: "export, JSON, 5 years", growthValue: fmt.Sprintf("%d records in %d pages, %.2f s: %.0f records/s", exported, pages, el.Seconds(), float64(exported)/el.Seconds()), growthU: "-"},
+		row{kind: "growth", name: "overview 30 days: 5 years vs 30 days of history",
+			text: [3]string{fmt.Sprintf("%.1f ms, %.1f RCU", d5y, r5y), fmt.Sprintf("%.1f ms, %.1f RCU", d30, r30), ratio(d5y, d30) + " / " + ratio(r5y, r30)},
+			note: "flat: latency / RCU"},
+		row{kind: "growth", name: "GET /patients page of 10: 1,000 vs 10 patients",
+			text: [3]string{fmt.Sprintf("%.1f ms, %.1f RCU", ms(l1000), lr1000), fmt.Sprintf("%.1f ms, %.1f RCU", ms(l10), lr10), ratio(float64(l1000), float64(l10)) + " / " + ratio(lr1000, lr10)},
+			note: "flat per page: latency / RCU"},
+		row{kind: "growth", name: "export, JSON, 5 years of history",
+			text: [3]string{fmt.Sprintf("%.0f records/s", float64(exported)/el.Seconds()), "-", "-"},
+			note: fmt.Sprintf("%d records, %d pages, %.2f s", exported, pages, el.Seconds())},
 	)
 	return nil
 }
@@ -581,24 +618,19 @@ func ratio(a, b float64) string {
 }
 
 func (b *bench) print() {
-	fmt.Println("DynamoDB cost per operation (local stack through scripts/ddbmeter; units as DynamoDB charges them, index writes computed)")
-	fmt.Printf("| %-44s | %9s | %6s | %13s | %5s | %13s | %5s | %10s | %s\n", "operation", "calls/min", "ratio", "RCU/min", "ratio", "WCU/min", "ratio", "ms (1 req)", "extra")
-	fmt.Printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", strings.Repeat("-", 46), strings.Repeat("-", 11), strings.Repeat("-", 8), strings.Repeat("-", 15), strings.Repeat("-", 7), strings.Repeat("-", 15), strings.Repeat("-", 7), strings.Repeat("-", 12))
+	fmt.Printf("make bench, %s, %s: init (median of interleaved runs), DynamoDB cost per operation through scripts/ddbmeter (units as DynamoDB charges them, index writes computed; min = what the access pattern allows, +N = N over a zero minimum), growth\n",
+		time.Now().UTC().Format(time.DateOnly), initbench.HostArch())
+	fmt.Printf("| %-52s | %-38s | %-29s | %-21s | %s\n", "measure", "measured", "floor / minimum", "ratio (calls/RCU/WCU)", "note")
+	fmt.Printf("|%s|%s|%s|%s|%s|\n", strings.Repeat("-", 54), strings.Repeat("-", 40), strings.Repeat("-", 31), strings.Repeat("-", 23), strings.Repeat("-", 6))
 	for _, r := range b.rows {
-		if r.growth {
-			continue
+		cells := r.text
+		if r.kind == "cost" {
+			cells = [3]string{
+				fmt.Sprintf("%d calls, %g RCU, %g WCU, %.0f ms", r.calls, r.read, r.write, r.ms),
+				fmt.Sprintf("%d calls, %g RCU, %g WCU", r.minCalls, r.minRead, r.minWrite),
+				fmt.Sprintf("%s / %s / %s", ratio(float64(r.calls), float64(r.minCalls)), ratio(r.read, r.minRead), ratio(r.write, r.minWrite)),
+			}
 		}
-		fmt.Printf("| %-44s | %4d/%-4d | %6s | %6.1f/%-6.1f | %5s | %6.1f/%-6.1f | %5s | %10.1f | %s\n", r.name,
-			r.calls, r.minCalls, ratio(float64(r.calls), float64(r.minCalls)),
-			r.read, r.minRead, ratio(r.read, r.minRead), r.write, r.minWrite, ratio(r.write, r.minWrite), r.ms, r.note)
-	}
-	fmt.Println()
-	fmt.Println("Growth")
-	fmt.Printf("| %-48s | %-60s | %5s |\n", "measure", "value", "ratio")
-	fmt.Printf("|%s|%s|%s|\n", strings.Repeat("-", 50), strings.Repeat("-", 62), strings.Repeat("-", 7))
-	for _, r := range b.rows {
-		if r.growth {
-			fmt.Printf("| %-48s | %-60s | %5s |\n", r.name, r.growthValue, r.growthU)
-		}
+		fmt.Printf("| %-52s | %-38s | %-29s | %-21s | %s\n", r.name, cells[0], cells[1], cells[2], r.note)
 	}
 }
