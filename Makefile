@@ -147,7 +147,7 @@ snapshot: synth ## Update the snapshots in cdk/testdata (after reviewing `make d
 BENCH_PORTS := COPD_API_PORT=13000 COPD_LAMBDA_PORT=13001 COPD_PORTAL_PORT=13002 COPD_DYNAMODB_PORT=13567 COPD_COGNITO_PORT=13229
 
 .PHONY: bench
-bench: deps build-local ## Measure: make dev cold start, /sync of 100 records through the gateway vs direct puts, handler CPU, a bounded load run.
+bench: deps build-local ## Measure: make dev cold start, /sync of 100 records through the gateway vs direct puts, handler CPU, a bounded load run, then one table: init per function vs a baseline, DynamoDB cost per operation vs minimum, growth.
 	@echo "== make dev cold start (fresh state, devstack -once, 3 runs)"
 	@for i in 1 2 3; do d=$$(mktemp -d); (cd scripts && COPD_LOCAL_DIR=$$d $(BENCH_PORTS) go run ./cmd/devstack -once | grep -E 'ready \(since'); rm -rf $$d; done
 	@echo "== POST /sync of 100 records: local gateway vs the same puts made directly (floor)"
