@@ -57,7 +57,9 @@ test: deps vet lint-openapi build-local portal ## Run every test: vet, OpenAPI l
 
 .PHONY: dev
 dev: deps build-local docs-html portal ## Run the whole system on 127.0.0.1 with demo data (docs/local-stack.md); Ctrl-C stops it.
-	@cd scripts && go run ./cmd/devstack
+	@cd scripts && go build -o ../.local/bin/devstack ./cmd/devstack
+	@# exec, not go run: Ctrl-C then ends devstack cleanly and make exits 0.
+	@exec .local/bin/devstack
 
 # The API contract (docs/openapi.yaml) with Redocly CLI from the lockfile, offline:
 # no telemetry, no update check, and the renderer inlined (no CDN).

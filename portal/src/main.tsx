@@ -118,7 +118,12 @@ function ConfigProblem({ message }: { message: string }) {
 }
 
 const root = document.getElementById('app')!;
+// index.html shows "Loading…" until the config arrives; the app replaces it.
+const mount = (app: preact.ComponentChild) => {
+  root.textContent = '';
+  render(app, root);
+};
 loadConfig().then(
-  (cfg) => render(<App cfg={cfg} />, root),
-  (e: Error) => render(<ConfigProblem message={e.message} />, root),
+  (cfg) => mount(<App cfg={cfg} />),
+  (e: Error) => mount(<ConfigProblem message={e.message} />),
 );

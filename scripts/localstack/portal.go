@@ -14,6 +14,9 @@ type PortalConfig struct {
 	CognitoEndpoint string `json:"cognitoEndpoint"`
 	Region          string `json:"region"`
 	ClientID        string `json:"clientId"`
+	// UserPoolID is the doctor pool (SRP signs with the pool name; kept
+	// here too so the local file has the deployed shape).
+	UserPoolID string `json:"userPoolId"`
 	// AuthFlow is USER_PASSWORD_AUTH: cognito-local has no SRP.
 	AuthFlow string `json:"authFlow"`
 	// IdleMinutes is the automatic sign-out after inactivity.
@@ -31,6 +34,7 @@ func (s *Stack) PortalConfig() PortalConfig {
 		CognitoEndpoint: s.Info.CognitoEndpoint,
 		Region:          "us-east-1",
 		ClientID:        s.Info.DoctorClientID,
+		UserPoolID:      s.Info.DoctorPoolID,
 		AuthFlow:        "USER_PASSWORD_AUTH",
 		IdleMinutes:     s.portalIdleMinutes,
 	}

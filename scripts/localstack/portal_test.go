@@ -63,7 +63,7 @@ func TestPortalConfig_FromStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := localstack.PortalConfig{APIURL: s.Info.APIURL, CognitoEndpoint: s.Info.CognitoEndpoint, Region: "us-east-1",
-		ClientID: s.Info.DoctorClientID, AuthFlow: "USER_PASSWORD_AUTH", IdleMinutes: 7}
+		ClientID: s.Info.DoctorClientID, UserPoolID: s.Info.DoctorPoolID, AuthFlow: "USER_PASSWORD_AUTH", IdleMinutes: 7}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("config.json (-want +got):\n%s", d)
 	}
