@@ -42,6 +42,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/copdfuel/backend/pkg/copd"
+	"github.com/copdfuel/backend/pkg/keys"
 	"github.com/copdfuel/backend/pkg/dynamo"
 	"github.com/copdfuel/backend/scripts/ddbmeter"
 	"github.com/copdfuel/backend/scripts/initbench"
@@ -285,7 +286,7 @@ func (b *bench) sync(n int) error {
 	c, r, w := totals(calls)
 	gets := (n + 99) / 100
 	b.rows = append(b.rows, row{kind: "cost", name: fmt.Sprintf("POST /sync, %d new record%s", n, plural(n)), calls: c, minCalls: gets + n,
-		read: r, minRead: float64(n), write: w, minWrite: minWrite(calls, prefix("RECORD#")), ms: ms(d),
+		read: r, minRead: float64(n), write: w, minWrite: minWrite(calls, prefix(keys.RecordPrefix)), ms: ms(d),
 		note: "extra: list summary read + write"})
 	_, _, d, err = b.call("POST", "/sync", b.patient, body, 200)
 	if err != nil {
@@ -310,14 +311,14 @@ func (b *bench) me() error {
 	links := 0
 	for _, cl := range calls {
 		for _, it := range cl.Reads {
-			if strings.HasPrefix(it.SK, "LINK#") {
+			if strings.HasPrefix(it.SK, keys.LinkPrefix) {
 				links++
 			}
 		}
 	}
 	// profile, the links (one query), each linked doctor's profile and practice
 	b.rows = append(b.rows, row{kind: "cost", name: fmt.Sprintf("GET /me (patient, %d link)", links), calls: c, minCalls: 3,
-		read: r, minRead: 1 + queryRead(calls, prefix("LINK#")) + 2*float64(links), write: w, ms: ms(d)})
+		read: r, minRead: 1 + queryRead(calls, prefix(keys.LinkPrefix)) + 2*float64(links), write: w, ms: ms(d)})
 	return nil
 }
 
@@ -357,12 +358,12 @@ func (b *bench) linkFlow() error {
 	}
 	doctorSub := b.s.Accounts.DoctorSub
 	if err := run(step{name: "link flow: DELETE /links/{doctor}", method: "DELETE", path: "/links/" + doctorSub, token: b.patient,
-		want: 200, minCalls: 3, minRead: 1, keep: func(sk string) bool { return strings.HasPrefix(sk, "LINK#") || strings.HasPrefix(sk, "CONSENT#") },
+		want: 200, minCalls: 3, minRead: 1, keep: func(sk string) bool { return strings.HasPrefix(sk, keys.LinkPrefix) || strings.HasPrefix(sk, keys.ConsentPrefix) },
 		note: "extra: link re-read (link race)"}); err != nil {
 		return err
 	}
 	if err := run(step{name: "link flow: POST /invite", method: "POST", path: "/invite", token: b.doctor, want: 201,
-		minCalls: 1, keep: prefix("INVITE"), note: "extra: doctor, practice, open-invite cap"}); err != nil {
+		minCalls: 1, keep: prefix(keys.InviteSK), note: "extra: doctor, practice, open-invite cap"}); err != nil {
 		return err
 	}
 	if err := run(step{name: "link flow: GET /invites/{code}", method: "GET", path: "/invites/" + code, token: b.patient, want: 200,
@@ -371,12 +372,12 @@ func (b *bench) linkFlow() error {
 	}
 	if err := run(step{name: "link flow: POST /consent", method: "POST", path: "/consent", token: b.patient, want: 201,
 		body: map[string]string{"inviteCode": code, "consentType": "share_with_doctor"}, minCalls: 2, minRead: 1,
-		keep: prefix("CONSENT#"), note: "extra: guess throttle, consents query (idempotent re-consent)"}); err != nil {
+		keep: prefix(keys.ConsentPrefix), note: "extra: guess throttle, consents query (idempotent re-consent)"}); err != nil {
 		return err
 	}
 	return run(step{name: "link flow: POST /link-doctor", method: "POST", path: "/link-doctor", token: b.patient, want: 200,
 		body: map[string]string{"inviteCode": code}, minCalls: 4, minRead: 2,
-		keep: func(sk string) bool { return sk == "INVITE" || strings.HasPrefix(sk, "LINK#") },
+		keep: func(sk string) bool { return sk == keys.InviteSK || strings.HasPrefix(sk, keys.LinkPrefix) },
 		note: "extra: throttle, consent re-read (revoke race)"})
 }
 
@@ -453,7 +454,7 @@ func (b *bench) doctorViews(reps int) error {
 	if err != nil {
 		return err
 	}
-	recordsOnly := prefix("RECORD#")
+	recordsOnly := prefix(keys.RecordPrefix)
 	// The two histories side by side: each repetition asks for both, so
 	// the machine's noise falls on both alike.
 	type probe struct {
@@ -537,7 +538,7 @@ func (b *bench) doctorViews(reps int) error {
 			for _, it := range cl.Reads {
 				present++
 				rowRead += math.Max(1, math.Ceil(float64(it.Size)/4096))
-				if strings.HasPrefix(it.SK, "LINK#") {
+				if strings.HasPrefix(it.SK, keys.LinkPrefix) {
 					listed++
 				}
 			}
