@@ -172,20 +172,21 @@ func testRecordRoundTrip(t *testing.T, s Store) {
 	}
 }
 
-func testLastWriterWins(t *testing.T, s Store) {
-	older := oxygen("lww", "2026-03-01", "2026-03-01T08:00:00Z", 90)
-	newer := oxygen("lww", "2026-03-01", "2026-03-01T08:00:00.000000001Z", 95)
-	tests := []struct {
-		name  string
-		order []copd.Record
-		kinds []errs.Kind // -1: no error
-	}{
-		{"older then newer", []copd.Record{older, newer}, []errs.Kind{-1, -1}},
-		{"newer then older", []copd.Record{newer, older}, []errs.Kind{-1, errs.Conflict}},
-	}
+// orderCase puts records of one key in order, expecting the error kind of
+// each put (-1: none) and the winner that stays stored.
+type orderCase struct {
+	name  string
+	order []copd.Record
+	kinds []errs.Kind
+	want  copd.Record
+}
+
+// runOrders runs each case on its own patient (prefix-<i>).
+func runOrders(t *testing.T, s Store, prefix string, tests []orderCase) {
+	t.Helper()
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			patient := fmt.Sprintf("patient-lww-%d", i)
+			patient := fmt.Sprintf("%s-%d", prefix, i)
 			var kinds []errs.Kind
 			for _, r := range tc.order {
 				kinds = append(kinds, put(t, s, patient, r))
@@ -193,11 +194,20 @@ func testLastWriterWins(t *testing.T, s Store) {
 			if diff := cmp.Diff(tc.kinds, kinds); diff != "" {
 				t.Errorf("PutRecord error kinds (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(want(newer), mustGet(t, s, patient, newer.Key())); diff != "" {
+			if diff := cmp.Diff(want(tc.want), mustGet(t, s, patient, tc.want.Key())); diff != "" {
 				t.Errorf("stored (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+func testLastWriterWins(t *testing.T, s Store) {
+	older := oxygen("lww", "2026-03-01", "2026-03-01T08:00:00Z", 90)
+	newer := oxygen("lww", "2026-03-01", "2026-03-01T08:00:00.000000001Z", 95)
+	runOrders(t, s, "patient-lww", []orderCase{
+		{"older then newer", []copd.Record{older, newer}, []errs.Kind{-1, -1}, newer},
+		{"newer then older", []copd.Record{newer, older}, []errs.Kind{-1, errs.Conflict}, newer},
+	})
 }
 
 func testExactTie(t *testing.T, s Store) {
@@ -211,31 +221,11 @@ func testExactTie(t *testing.T, s Store) {
 	if vb.After(va) {
 		hi, lo = b, a
 	}
-	tests := []struct {
-		name  string
-		order []copd.Record
-		kinds []errs.Kind
-		want  copd.Record
-	}{
+	runOrders(t, s, "patient-tie", []orderCase{
 		{"lower hash first", []copd.Record{lo, hi}, []errs.Kind{-1, -1}, hi},
 		{"higher hash first", []copd.Record{hi, lo}, []errs.Kind{-1, errs.Conflict}, hi},
 		{"identical content", []copd.Record{a, a}, []errs.Kind{-1, errs.Conflict}, a},
-	}
-	for i, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			patient := fmt.Sprintf("patient-tie-%d", i)
-			var kinds []errs.Kind
-			for _, r := range tc.order {
-				kinds = append(kinds, put(t, s, patient, r))
-			}
-			if diff := cmp.Diff(tc.kinds, kinds); diff != "" {
-				t.Errorf("PutRecord error kinds (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want(tc.want), mustGet(t, s, patient, tc.want.Key())); diff != "" {
-				t.Errorf("stored (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 // testOffsets checks that updatedAt is compared as an instant, not as text:
@@ -252,32 +242,12 @@ func testOffsets(t *testing.T, s Store) {
 		hi, lo = zulu, plus2
 	}
 	earlierText := oxygen("offset", "2026-03-01", "2026-03-01T09:30:00+02:00", 80) // 07:30Z, sorts after "08:00Z" as text
-	tests := []struct {
-		name  string
-		order []copd.Record
-		kinds []errs.Kind
-		want  copd.Record
-	}{
+	runOrders(t, s, "patient-offset", []orderCase{
 		{"same instant, lower hash first", []copd.Record{lo, hi}, []errs.Kind{-1, -1}, hi},
 		{"same instant, higher hash first", []copd.Record{hi, lo}, []errs.Kind{-1, errs.Conflict}, hi},
 		{"later instant with lower text first", []copd.Record{zulu, earlierText}, []errs.Kind{-1, errs.Conflict}, zulu},
 		{"earlier instant with higher text first", []copd.Record{earlierText, zulu}, []errs.Kind{-1, -1}, zulu},
-	}
-	for i, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			patient := fmt.Sprintf("patient-offset-%d", i)
-			var kinds []errs.Kind
-			for _, r := range tc.order {
-				kinds = append(kinds, put(t, s, patient, r))
-			}
-			if diff := cmp.Diff(tc.kinds, kinds); diff != "" {
-				t.Errorf("PutRecord error kinds (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want(tc.want), mustGet(t, s, patient, tc.want.Key())); diff != "" {
-				t.Errorf("stored (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func testVersionMismatch(t *testing.T, s Store) {
