@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/copdfuel/backend/pkg/errs"
@@ -137,15 +138,23 @@ func fieldErr(code, field, msg string) error {
 	return errs.E(errs.Invalid, code, field+": "+msg)
 }
 
-// typeFields says which optional fields belong to which type.
-func (r *Record) typeFields() map[string]bool {
-	return map[string]bool{
-		"weight": r.Weight != nil, "isGoal": r.IsGoal != nil, "unit": r.Unit != nil,
-		"name": r.Name != nil, "dosage": r.Dosage != nil, "medicationType": r.MedicationType != nil,
-		"level":        r.Level != nil,
-		"exerciseType": r.ExerciseType != nil, "minutes": r.Minutes != nil,
-		"amount": r.Amount != nil,
-		"meal":   r.Meal != nil, "category": r.Category != nil, "description": r.Description != nil, "calories": r.Calories != nil,
+// typeFields lists the type-specific fields in a fixed order with whether
+// the record carries each, so a misplaced field is reported the same way
+// every time.
+func (r *Record) typeFields() []struct {
+	name    string
+	present bool
+} {
+	return []struct {
+		name    string
+		present bool
+	}{
+		{"weight", r.Weight != nil}, {"isGoal", r.IsGoal != nil}, {"unit", r.Unit != nil},
+		{"name", r.Name != nil}, {"dosage", r.Dosage != nil}, {"medicationType", r.MedicationType != nil},
+		{"level", r.Level != nil},
+		{"exerciseType", r.ExerciseType != nil}, {"minutes", r.Minutes != nil},
+		{"amount", r.Amount != nil},
+		{"meal", r.Meal != nil}, {"category", r.Category != nil}, {"description", r.Description != nil}, {"calories", r.Calories != nil},
 	}
 }
 
@@ -184,12 +193,10 @@ func (r *Record) Validate(now time.Time) error {
 	if _, err := ParseUpdatedAt(r.UpdatedAt, now); err != nil {
 		return err
 	}
-	present := r.typeFields()
-	for _, f := range allowed {
-		delete(present, f)
-	}
-	if extra := sortedTrue(present); len(extra) > 0 {
-		return fieldErr(CodeFieldNotAllowed, extra[0], "is not a field of "+string(r.Type)+" records")
+	for _, f := range r.typeFields() {
+		if f.present && !slices.Contains(allowed, f.name) {
+			return fieldErr(CodeFieldNotAllowed, f.name, "is not a field of "+string(r.Type)+" records")
+		}
 	}
 	switch r.Type {
 	case TypeWeight:
@@ -205,16 +212,6 @@ func (r *Record) Validate(now time.Time) error {
 	default:
 		return r.validateFood()
 	}
-}
-
-func sortedTrue(m map[string]bool) []string {
-	var out []string
-	for _, f := range []string{"weight", "isGoal", "unit", "name", "dosage", "medicationType", "level", "exerciseType", "minutes", "amount", "meal", "category", "description", "calories"} {
-		if m[f] {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func validateDate(d string, now time.Time) error {
