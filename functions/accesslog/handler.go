@@ -50,21 +50,11 @@ type cursor struct {
 // token: no parameter names a patient, so no one reads another patient's
 // trail) and one batch read of the doctors' and practices' names.
 func (h *Handler) Serve(ctx context.Context, req *apigw.Request) (apigw.Response, error) {
-	if err := doctorread.Query(req.Query, "limit", "cursor"); err != nil {
-		return apigw.Response{}, err
-	}
-	limit, err := doctorread.Int(req.Query, "limit", copd.DefaultAuditPage, 1, copd.MaxAuditPage, CodeInvalidLimit)
+	var after cursor
+	limit, err := doctorread.Page(req.Query, copd.DefaultAuditPage, copd.MaxAuditPage, CodeInvalidLimit,
+		&after, func() bool { return after.After != "" })
 	if err != nil {
 		return apigw.Response{}, err
-	}
-	var after cursor
-	if c, ok := req.Query["cursor"]; ok {
-		if err := doctorread.DecodeCursor(c[0], &after); err != nil {
-			return apigw.Response{}, err
-		}
-		if after.After == "" {
-			return apigw.Response{}, doctorread.DecodeCursor("", &after)
-		}
 	}
 	entries, next, err := h.Store.AuditLog(ctx, req.Caller.Sub, after.After, limit)
 	if err != nil {

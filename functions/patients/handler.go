@@ -8,7 +8,6 @@ import (
 	"github.com/copdfuel/backend/pkg/apigw"
 	"github.com/copdfuel/backend/pkg/copd"
 	"github.com/copdfuel/backend/pkg/doctorread"
-	"github.com/copdfuel/backend/pkg/errs"
 	"github.com/copdfuel/backend/pkg/overview"
 )
 
@@ -65,21 +64,11 @@ const earliestZone = -12 * time.Hour
 // consistent, so a link revoked a moment ago is dropped here), one batch
 // write of an audit entry per listed patient, then the answer.
 func (h *Handler) Serve(ctx context.Context, req *apigw.Request) (apigw.Response, error) {
-	if err := doctorread.Query(req.Query, "limit", "cursor"); err != nil {
-		return apigw.Response{}, err
-	}
-	limit, err := doctorread.Int(req.Query, "limit", copd.DefaultListPage, 1, copd.MaxListPage, CodeInvalidLimit)
+	var after cursor
+	limit, err := doctorread.Page(req.Query, copd.DefaultListPage, copd.MaxListPage, CodeInvalidLimit,
+		&after, func() bool { return validID(after.After) })
 	if err != nil {
 		return apigw.Response{}, err
-	}
-	var after cursor
-	if c, ok := req.Query["cursor"]; ok {
-		if err := doctorread.DecodeCursor(c[0], &after); err != nil {
-			return apigw.Response{}, err
-		}
-		if !validID(after.After) {
-			return apigw.Response{}, errs.E(errs.Invalid, copd.CodeInvalidCursor, copd.MsgInvalidCursor)
-		}
 	}
 	doctor := req.Caller.Sub
 	ids, next, err := h.Store.LinkedPatients(ctx, doctor, after.After, limit)

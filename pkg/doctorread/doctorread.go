@@ -99,7 +99,7 @@ func EncodeCursor(v any) string {
 // unknown fields, no trailing data). Any failure is Invalid
 // copd.CodeInvalidCursor; the cursor's text is never echoed or logged.
 func DecodeCursor(s string, v any) error {
-	bad := errs.E(errs.Invalid, copd.CodeInvalidCursor, copd.MsgInvalidCursor)
+	bad := invalidCursor()
 	if s == "" || len(s) > MaxCursorLen {
 		return bad
 	}
@@ -116,6 +116,33 @@ func DecodeCursor(s string, v any) error {
 		return bad
 	}
 	return nil
+}
+
+func invalidCursor() error {
+	return errs.E(errs.Invalid, copd.CodeInvalidCursor, copd.MsgInvalidCursor)
+}
+
+// Page reads the query of a list route, whose only parameters are limit
+// and cursor: limit in 1..max (def if absent; otherwise Invalid limitCode),
+// and the cursor, if given, decoded into cur and accepted only if valid
+// reports true (otherwise Invalid copd.CodeInvalidCursor).
+func Page(q url.Values, def, max int, limitCode string, cur any, valid func() bool) (int, error) {
+	if err := Query(q, "limit", "cursor"); err != nil {
+		return 0, err
+	}
+	limit, err := Int(q, "limit", def, 1, max, limitCode)
+	if err != nil {
+		return 0, err
+	}
+	if c, ok := q["cursor"]; ok {
+		if err := DecodeCursor(c[0], cur); err != nil {
+			return 0, err
+		}
+		if !valid() {
+			return 0, invalidCursor()
+		}
+	}
+	return limit, nil
 }
 
 // capture remembers the link a LinkReader returned.
