@@ -487,25 +487,6 @@ func tail(b []byte) []byte {
 	return b
 }
 
-// bigHistory is five years of a patient's records, four a day, newest first.
-func bigHistory(now time.Time) []copd.Record {
-	var out []copd.Record
-	end := now.Add(-12 * time.Hour).UTC()
-	for i := range 5 * 365 {
-		d := end.AddDate(0, 0, -i).Format(time.DateOnly)
-		upd := d + "T09:00:00Z"
-		lvl, mins, ml := float64(86+i%10), float64(10+i%30), float64(250+i%4*50)
-		out = append(out,
-			copd.Record{ID: "h-" + d, Type: copd.TypeWater, Date: d, UpdatedAt: upd, Amount: &ml, Unit: aws.String("ml")},
-			copd.Record{ID: "o-" + d, Type: copd.TypeOxygen, Date: d, Time: "08:00", UpdatedAt: upd, Level: &lvl},
-			copd.Record{ID: "e-" + d, Type: copd.TypeExercise, Date: d, UpdatedAt: upd, ExerciseType: aws.String("walking"), Minutes: &mins},
-			copd.Record{ID: "f-" + d, Type: copd.TypeFood, Date: d, UpdatedAt: upd, Meal: aws.String("lunch"), Category: aws.String("soup"),
-				Description: aws.String("Lentil soup with carrots, celery and onion, a slice of wholegrain bread with butter and a glass of milk, logged at lunch on " + d)},
-		)
-	}
-	return out
-}
-
 // bigExport: a patient with five years of history (over 1 MB of records)
 // linked to the demo doctor; every record comes back exactly once across
 // JSON pages. It also measures export throughput and overview latency for
@@ -515,7 +496,8 @@ func (v *doctorViews) bigExport(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	v.bigSub, v.bigTok = s.MustSignUpPatient(t, "big.history@example.test", "BigHistory#2026")
-	v.bigRecords = bigHistory(time.Now())
+	v.bigRecords = seed.History(time.Now().Add(-12*time.Hour), 5*365,
+		"Lentil soup with carrots, celery and onion, a slice of wholegrain bread with butter and a glass of milk, logged at lunch on")
 	res, err := seed.Push(ctx, &http.Client{Timeout: time.Minute}, s.Info.APIURL, v.bigTok, v.bigRecords, copd.MaxSyncRecords)
 	if err != nil || res.Counts[copd.StatusCreated] != len(v.bigRecords) {
 		t.Fatalf("push: %v %v", res.Counts, err)

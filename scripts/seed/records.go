@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/copdfuel/backend/pkg/copd"
 )
 
@@ -188,3 +190,24 @@ func envelope(id string, t copd.RecordType, day time.Time, tm string) copd.Recor
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// History is a synthetic history for load, growth and paging checks (not
+// the demo data): four records a day (water, oxygen, exercise, food) for
+// days local dates ending on end's UTC date, newest first. The food entry's
+// description is lunch plus " on <date>", so callers choose the item size.
+func History(end time.Time, days int, lunch string) []copd.Record {
+	var out []copd.Record
+	for i := range days {
+		d := end.UTC().AddDate(0, 0, -i).Format(time.DateOnly)
+		upd := d + "T09:00:00Z"
+		lvl, mins, ml := float64(86+i%10), float64(10+i%30), float64(250+i%4*50)
+		out = append(out,
+			copd.Record{ID: "h-" + d, Type: copd.TypeWater, Date: d, UpdatedAt: upd, Amount: &ml, Unit: aws.String("ml")},
+			copd.Record{ID: "o-" + d, Type: copd.TypeOxygen, Date: d, Time: "08:00", UpdatedAt: upd, Level: &lvl},
+			copd.Record{ID: "e-" + d, Type: copd.TypeExercise, Date: d, UpdatedAt: upd, ExerciseType: aws.String("walking"), Minutes: &mins},
+			copd.Record{ID: "f-" + d, Type: copd.TypeFood, Date: d, UpdatedAt: upd, Meal: aws.String("lunch"), Category: aws.String("soup"),
+				Description: aws.String(lunch + " " + d)},
+		)
+	}
+	return out
+}

@@ -37,16 +37,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/copdfuel/backend/pkg/copd"
-	"github.com/copdfuel/backend/pkg/keys"
 	"github.com/copdfuel/backend/pkg/dynamo"
+	"github.com/copdfuel/backend/pkg/keys"
 	"github.com/copdfuel/backend/scripts/ddbmeter"
 	"github.com/copdfuel/backend/scripts/initbench"
 	"github.com/copdfuel/backend/scripts/localstack"
+	"github.com/copdfuel/backend/scripts/seed"
 )
 
 func main() {
@@ -358,7 +358,9 @@ func (b *bench) linkFlow() error {
 	}
 	doctorSub := b.s.Accounts.DoctorSub
 	if err := run(step{name: "link flow: DELETE /links/{doctor}", method: "DELETE", path: "/links/" + doctorSub, token: b.patient,
-		want: 200, minCalls: 3, minRead: 1, keep: func(sk string) bool { return strings.HasPrefix(sk, keys.LinkPrefix) || strings.HasPrefix(sk, keys.ConsentPrefix) },
+		want: 200, minCalls: 3, minRead: 1, keep: func(sk string) bool {
+			return strings.HasPrefix(sk, keys.LinkPrefix) || strings.HasPrefix(sk, keys.ConsentPrefix)
+		},
 		note: "extra: link re-read (link race)"}); err != nil {
 		return err
 	}
@@ -381,26 +383,6 @@ func (b *bench) linkFlow() error {
 		note: "extra: throttle, consent re-read (revoke race)"})
 }
 
-// history is days of four records a day (water, oxygen, exercise, food)
-// ending yesterday.
-func history(days int) []copd.Record {
-	var out []copd.Record
-	end := time.Now().UTC().AddDate(0, 0, -1)
-	for i := range days {
-		d := end.AddDate(0, 0, -i).Format(time.DateOnly)
-		upd := d + "T09:00:00Z"
-		lvl, mins, ml := float64(86+i%10), float64(10+i%30), float64(250+i%4*50)
-		out = append(out,
-			copd.Record{ID: "h-" + d, Type: copd.TypeWater, Date: d, UpdatedAt: upd, Amount: &ml, Unit: aws.String("ml")},
-			copd.Record{ID: "o-" + d, Type: copd.TypeOxygen, Date: d, Time: "08:00", UpdatedAt: upd, Level: &lvl},
-			copd.Record{ID: "e-" + d, Type: copd.TypeExercise, Date: d, UpdatedAt: upd, ExerciseType: aws.String("walking"), Minutes: &mins},
-			copd.Record{ID: "f-" + d, Type: copd.TypeFood, Date: d, UpdatedAt: upd, Meal: aws.String("lunch"), Category: aws.String("soup"),
-				Description: aws.String("Lentil soup with carrots and a slice of wholegrain bread, logged on " + d)},
-		)
-	}
-	return out
-}
-
 // linkedPatient writes a patient linked to the demo doctor straight to the
 // table (not metered) with days of history.
 func (b *bench) linkedPatient(days int) (string, error) {
@@ -419,7 +401,7 @@ func (b *bench) linkedPatient(days int) (string, error) {
 	}
 	g, gctx := errgroup.WithContext(b.ctx)
 	g.SetLimit(16)
-	for _, r := range history(days) {
+	for _, r := range seed.History(time.Now().AddDate(0, 0, -1), days, "Lentil soup with carrots and a slice of wholegrain bread, logged on") {
 		g.Go(func() error {
 			return b.store.PutRecord(gctx, id, copd.StoredRecord{Record: r, Version: r.Version(), SyncedAt: now})
 		})
